@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds one libFuzzer target with clang-14 (+ASan+UBSan) in build-fuzz/ and
+# runs it for SECONDS (default 60), seeded from the repository's own files.
+#   bash scripts/fuzz.sh fuzz_ir_parser 60
+#   bash scripts/fuzz.sh fuzz_npy 60
+# New inputs go to build-fuzz/corpus/TARGET, crashes to build-fuzz/artifacts/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/packages.sh
+
+usage() {
+  echo "usage: bash scripts/fuzz.sh fuzz_ir_parser|fuzz_npy [SECONDS]" >&2
+  exit 2
+}
+[ $# -ge 1 ] && [ $# -le 2 ] || usage
+target=$1
+seconds=${2:-60}
+case $target in
+  fuzz_ir_parser) seeds=(examples tests/data/tools tests/data/ir) ;;
+  fuzz_npy) seeds=(tests/data/npy examples/data tests/data/tools) ;;
+  *) usage ;;
+esac
+[[ $seconds =~ ^[0-9]+$ ]] || usage
+
+ensure_packages "${NETJIT_PACKAGES[@]}" clang-14
+if [ ! -f build-fuzz/CMakeCache.txt ]; then
+  generator=(-G "Unix Makefiles")
+  command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
+  CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz "${generator[@]}" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNETJIT_FUZZ=ON \
+    -DNETJIT_BUILD_TESTS=OFF -DNETJIT_BUILD_BENCH=OFF
+fi
+cmake --build build-fuzz --parallel 2 --target "$target"
+
+corpus=build-fuzz/corpus/$target
+mkdir -p "$corpus" build-fuzz/artifacts
+existing=()
+for d in "${seeds[@]}"; do
+  [ -d "$d" ] && existing+=("$d")
+done
+"build-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 \
+  -rss_limit_mb=4096 -artifact_prefix=build-fuzz/artifacts/ \
+  "$corpus" "${existing[@]}"

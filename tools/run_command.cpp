@@ -1,0 +1,210 @@
+//===- run_command.cpp - `netjit run`: evaluate a graph on .npy inputs ----===//
+//
+// Reads a graph and one .npy file per input and param, evaluates the graph
+// with the reference interpreter (runtime/interpreter.h), prints each output
+// (a scalar's value with the shortest text that reads back to the same
+// number, otherwise its type) and optionally writes every output and every
+// updated param as .npy files. Names are checked before evaluation, so a
+// misspelled or missing input is reported by name with the graph's list.
+//
+//===----------------------------------------------------------------------===//
+#include "tools/commands.h"
+
+#include "ir/error.h"
+#include "runtime/interpreter.h"
+#include "runtime/npy.h"
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace netjit::tool {
+
+namespace {
+
+struct RunOptions {
+  std::string File;
+  /// (name, path) in command-line order.
+  std::vector<std::pair<std::string, std::string>> Inputs;
+  DimBindings Bindings;
+  std::string OutputDir;
+  bool CheckFinite = false;
+};
+
+/// Splits "NAME=VALUE" at the first '='; both parts must be non-empty.
+std::pair<std::string, std::string> splitAssignment(const std::string &Text,
+                                                    std::string_view Option,
+                                                    std::string_view Shape) {
+  size_t Eq = Text.find('=');
+  if (Eq == std::string::npos || Eq == 0 || Eq + 1 == Text.size())
+    throw UsageError("bad " + std::string(Option) + " '" + Text +
+                     "': expected " + std::string(Shape));
+  return {Text.substr(0, Eq), Text.substr(Eq + 1)};
+}
+
+void addBinding(RunOptions &O, const std::string &Text) {
+  auto [Name, Value] = splitAssignment(Text, "--bind", "SYM=N");
+  int64_t N = 0;
+  auto [End, Ec] =
+      std::from_chars(Value.data(), Value.data() + Value.size(), N);
+  if (Ec != std::errc() || End != Value.data() + Value.size() || N < 0)
+    throw UsageError("bad --bind '" + Text +
+                     "': the value must be a non-negative integer");
+  if (!O.Bindings.emplace(Name, N).second)
+    throw UsageError("--bind '" + Name + "' given twice");
+}
+
+void addInput(RunOptions &O, const std::string &Text) {
+  auto Input = splitAssignment(Text, "--input", "NAME=PATH.npy");
+  for (const auto &[Name, Path] : O.Inputs)
+    if (Name == Input.first)
+      throw UsageError("--input '" + Name + "' given twice");
+  O.Inputs.push_back(std::move(Input));
+}
+
+bool isOption(const std::string &A, std::string_view Name) {
+  return A == Name || (A.size() > Name.size() && A.starts_with(Name) &&
+                       A[Name.size()] == '=');
+}
+
+RunOptions parseRunOptions(ArgList Args) {
+  RunOptions O;
+  for (size_t I = 0; I < Args.size(); ++I) {
+    const std::string &A = Args[I];
+    if (isOption(A, "--input")) {
+      addInput(O, optionValue(Args, I, "--input"));
+    } else if (isOption(A, "--bind")) {
+      addBinding(O, optionValue(Args, I, "--bind"));
+    } else if (isOption(A, "--output-dir")) {
+      O.OutputDir = optionValue(Args, I, "--output-dir");
+      if (O.OutputDir.empty())
+        throw UsageError("--output-dir needs a directory");
+    } else if (A == "--check-finite") {
+      O.CheckFinite = true;
+    } else if (A.size() > 1 && A[0] == '-') {
+      throw UsageError("unknown option '" + A + "' for 'run'");
+    } else if (!O.File.empty()) {
+      throw UsageError("'run' takes one FILE, got '" + O.File + "' and '" + A +
+                       "'");
+    } else {
+      O.File = A;
+    }
+  }
+  if (O.File.empty())
+    throw UsageError("'run' needs a FILE");
+  return O;
+}
+
+const std::string &argumentName(const Graph &G, NodeId Id) {
+  return G.node(Id).Attributes.getString("name");
+}
+
+std::string argumentList(const Graph &G) {
+  std::string List;
+  for (NodeId Id : G.arguments())
+    List += (List.empty() ? "" : ", ") + argumentName(G, Id);
+  return List.empty() ? "none" : List;
+}
+
+/// Reads every --input and checks that each argument of G has exactly one.
+TensorMap loadArguments(const Graph &G, const RunOptions &O) {
+  TensorMap Args;
+  for (const auto &[Name, Path] : O.Inputs) {
+    if (!G.findArgument(Name).valid())
+      throw Error("the graph has no input or param named '" + Name +
+                  "' (its arguments: " + argumentList(G) + ")");
+    Args.emplace(Name, readNpy(Path));
+  }
+  for (NodeId Id : G.arguments()) {
+    const std::string &Name = argumentName(G, Id);
+    if (!Args.contains(Name))
+      throw Error("missing --input for " + std::string(opName(G.node(Id).Op)) +
+                  " '" + Name + "' (" + G.type(Id).str() + ")");
+  }
+  return Args;
+}
+
+template <class T> std::string shortest(T V) {
+  if constexpr (std::is_floating_point_v<T>)
+    if (std::isnan(V))
+      return "nan"; // a NaN's sign and payload mean nothing here
+  char Buf[64];
+  auto [End, Ec] = std::to_chars(Buf, Buf + sizeof(Buf), V);
+  return Ec == std::errc() ? std::string(Buf, End) : std::string("?");
+}
+
+/// A rank-0 tensor's value: the shortest text that reads back to it.
+std::string formatScalar(const Tensor &T) {
+  switch (T.dtype()) {
+  case DType::F32:
+    return shortest(T.data<float>()[0]);
+  case DType::F64:
+    return shortest(T.data<double>()[0]);
+  case DType::I32:
+    return shortest(T.data<int32_t>()[0]);
+  case DType::I64:
+    return shortest(T.data<int64_t>()[0]);
+  case DType::Bool:
+    return T.at(0) != 0 ? "true" : "false";
+  }
+  return "?";
+}
+
+/// DIR/FILE for an output or param name that is a plain file name.
+std::string outputPath(const std::string &Dir, const std::string &Name,
+                       std::string_view Prefix) {
+  if (Name.empty() || Name == "." || Name == ".." ||
+      Name.find('/') != std::string::npos ||
+      Name.find('\0') != std::string::npos)
+    throw Error("cannot write output '" + Name +
+                "' to --output-dir: the name is not a plain file name");
+  return (std::filesystem::path(Dir) / (std::string(Prefix) + Name + ".npy"))
+      .string();
+}
+
+void writeOutputs(const Graph &G, const RunOptions &O, const TensorMap &Outs,
+                  const TensorMap &Args) {
+  std::error_code Ec;
+  std::filesystem::create_directories(O.OutputDir, Ec);
+  if (Ec || !std::filesystem::is_directory(O.OutputDir))
+    throw Error("cannot create output directory '" + O.OutputDir +
+                "': " + (Ec ? Ec.message() : "not a directory"));
+  for (const Output &Out : G.outputs())
+    writeNpy(outputPath(O.OutputDir, Out.Name, ""), Outs.at(Out.Name));
+  for (const Update &U : G.updates()) {
+    const std::string &Name = argumentName(G, U.Target);
+    writeNpy(outputPath(O.OutputDir, Name, "updated."), Args.at(Name));
+  }
+}
+
+} // namespace
+
+int runRunCommand(ArgList CommandLine) {
+  RunOptions O = parseRunOptions(CommandLine);
+  Graph G = loadGraph(O.File);
+  TensorMap Args = loadArguments(G, O);
+  EvalOptions Eval;
+  Eval.Bindings = O.Bindings;
+  Eval.CheckFinite = O.CheckFinite;
+  TensorMap Outs = evaluate(G, Args, Eval);
+  for (const Output &Out : G.outputs()) {
+    auto It = Outs.find(Out.Name);
+    if (It == Outs.end())
+      throw Error("the interpreter returned no value for output '" + Out.Name +
+                  "'");
+    if (It->second.rank() == 0)
+      std::cout << Out.Name << " = " << formatScalar(It->second) << "\n";
+    else
+      std::cout << Out.Name << " : " << It->second.typeStr() << "\n";
+  }
+  if (!O.OutputDir.empty())
+    writeOutputs(G, O, Outs, Args);
+  return 0;
+}
+
+} // namespace netjit::tool
