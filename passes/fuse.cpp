@@ -74,11 +74,16 @@ void Grouper::mark(const std::vector<NodeId> &Members, const std::vector<NodeId>
 /// A view whose every use is copied into the marked group (so it need not
 /// exist outside).
 bool Grouper::absorbedInside(NodeId View) const {
-  if (!F.absorbable(View) || F.GraphUse[View.Index])
-    return false;
-  for (NodeId U : F.Users[View.Index])
-    if (!Mark[U.Index] && !absorbedInside(U))
+  std::vector<NodeId> Stack{View};
+  while (!Stack.empty()) {
+    NodeId V = Stack.back();
+    Stack.pop_back();
+    if (!F.absorbable(V) || F.GraphUse[V.Index])
       return false;
+    for (NodeId U : F.Users[V.Index])
+      if (!Mark[U.Index])
+        Stack.push_back(U);
+  }
   return true;
 }
 

@@ -28,7 +28,13 @@ bool isReduction(OpCode Op) {
   return Op == OpCode::Sum || Op == OpCode::Max || Op == OpCode::Min;
 }
 
-Kind kindOf(const Graph &G, NodeId V, const std::vector<Kind> &Kinds) {
+/// Scalar arithmetic is copied into every kernel that reads it only while it
+/// is small; a longer chain is computed once, by a kernel of its own.
+constexpr int kMaxCopiedScalarOps = 16;
+
+/// Kinds[V] from its operands' kinds; SCost[V] is the number of scalar ops
+/// a copy of V would take (counted as a tree, an upper bound).
+Kind kindOf(const Graph &G, NodeId V, const std::vector<Kind> &Kinds, std::vector<int> &SCost) {
   const Node &N = G.node(V);
   switch (N.Op) {
   case OpCode::Input:
@@ -46,8 +52,14 @@ Kind kindOf(const Graph &G, NodeId V, const std::vector<Kind> &Kinds) {
   // Scalar arithmetic on copied scalars is itself copied.
   if ((View || Elementwise || isReduction(N.Op)) && allOnes(N.Type.Dims) &&
       std::all_of(N.Inputs.begin(), N.Inputs.end(),
-                  [&](NodeId In) { return Kinds[In.Index] == Kind::SClone; }))
-    return Kind::SClone;
+                  [&](NodeId In) { return Kinds[In.Index] == Kind::SClone; })) {
+    int Cost = 1;
+    for (NodeId In : N.Inputs)
+      Cost += SCost[In.Index];
+    SCost[V.Index] = std::min(Cost, kMaxCopiedScalarOps + 1);
+    if (Cost <= kMaxCopiedScalarOps)
+      return Kind::SClone;
+  }
   if (View)
     return Kind::View;
   if (Elementwise || isReduction(N.Op) || N.Op == OpCode::OneHot)
@@ -70,8 +82,11 @@ public:
 
   BuiltBody make(const std::vector<NodeId> &Members,
                  const std::function<bool(NodeId)> &IsOutput) {
-    for (NodeId M : Members)
+    for (NodeId M : Members) {
+      for (NodeId In : F.G.node(M).Inputs)
+        resolve(In);
       Map[M.Index] = copy(M);
+    }
     BuiltBody Out{Body, std::move(Externals), {}};
     for (NodeId M : Members)
       if (IsOutput(M)) {
@@ -82,26 +97,40 @@ public:
   }
 
 private:
-  NodeId resolve(NodeId V) {
-    if (auto It = Map.find(V.Index); It != Map.end())
-      return It->second;
-    NJ_CHECK(!InGroup[V.Index], "fuse: member %" << V.Index << " read before it is built");
-    NodeId R;
-    if (F.kind(V) == Kind::SClone || F.absorbable(V)) {
-      R = copy(V);
-    } else {
-      R = Body->input("in" + std::to_string(Externals.size()), F.G.type(V));
-      Externals.push_back(V);
+  /// Maps Root into the body: copies the views and S values it is made of
+  /// (operands first, in operand order, without recursion: a chain of
+  /// scalar arithmetic can be long), and makes everything else an argument.
+  void resolve(NodeId Root) {
+    std::vector<std::pair<NodeId, bool>> Stack{{Root, false}};
+    while (!Stack.empty()) {
+      auto [V, Expanded] = Stack.back();
+      if (Map.count(V.Index)) {
+        Stack.pop_back();
+        continue;
+      }
+      NJ_CHECK(!InGroup[V.Index], "fuse: member %" << V.Index << " read before it is built");
+      if (F.kind(V) != Kind::SClone && !F.absorbable(V)) {
+        Map[V.Index] = Body->input("in" + std::to_string(Externals.size()), F.G.type(V));
+        Externals.push_back(V);
+        Stack.pop_back();
+      } else if (!Expanded) {
+        Stack.back().second = true;
+        const std::vector<NodeId> &Ins = F.G.node(V).Inputs;
+        for (size_t I = Ins.size(); I-- > 0;)
+          Stack.push_back({Ins[I], false});
+      } else {
+        Map[V.Index] = copy(V);
+        Stack.pop_back();
+      }
     }
-    Map[V.Index] = R;
-    return R;
   }
 
+  /// Re-makes V in the body on its (already mapped) operands.
   NodeId copy(NodeId V) {
     const Node &N = F.G.node(V);
     std::vector<NodeId> Ins;
     for (NodeId In : N.Inputs)
-      Ins.push_back(resolve(In));
+      Ins.push_back(Map.at(In.Index));
     std::optional<TensorType> Decl;
     if (hasTrait(N.Op, kLeaf))
       Decl = N.Type;
@@ -160,8 +189,9 @@ FusionGraph analyzeTopLevel(const Graph &G) {
   FusionGraph F{G, G.liveNodes(), std::vector<Kind>(N, Kind::Boundary),
                 std::vector<std::vector<NodeId>>(N), std::vector<char>(N, 0),
                 std::vector<char>(N, 0)};
+  std::vector<int> SCost(N, 0);
   for (NodeId V : F.Live) {
-    F.Kinds[V.Index] = kindOf(G, V, F.Kinds);
+    F.Kinds[V.Index] = kindOf(G, V, F.Kinds, SCost);
     for (NodeId In : G.node(V).Inputs)
       F.Users[In.Index].push_back(V);
   }

@@ -1,13 +1,13 @@
 //===- simplify.cpp - The simplify pass and its rule engine ---------------===//
 //
-// The pass rewrites the graph in place: it re-makes every live node, in
-// topological order, on its operands' replacements through a Simplifier, and
-// compacts the graph only if some node changed. The Simplifier tries
-// constant folding first,
-// then the rules of the node's op family (passes/simplify/*.cpp); whatever a
-// rule builds goes through the same rules, and every node's result is
-// memoized. Leaves, random draws, scans, results and grads are rebuilt as
-// they are, and so is the `wrt` operand of a grad.
+// The pass rewrites the graph in place: it offers every live node, in
+// topological order and on its operands' replacements, to a Simplifier, and
+// copies the graph out (emitInOrder) only if some node changed. The
+// Simplifier tries constant folding first, then the rules of the node's op
+// family (passes/simplify/*.cpp); whatever a rule builds goes through the
+// same rules, and every node's result is memoized. Leaves, random draws,
+// scans, results and grads are kept as they are (re-made on new operands),
+// and so is the `wrt` operand of a grad.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/simplify.h"

@@ -84,6 +84,7 @@ public:
   Value stabilizePattern(Value X);
   Value simplifyPattern(Value X);
   Value crossEntropy(Value X);
+  Value nearMiss(Value X);
 
 private:
   std::mt19937_64 Rng;

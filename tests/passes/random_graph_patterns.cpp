@@ -165,7 +165,7 @@ Value Generator::stabilizePattern(Value X) {
   R.Families |= kFamilySmooth;
   const Shape S = type(X).Dims;
   size_t Rank = S.size();
-  switch (pick(10)) {
+  switch (pick(12)) {
   case 0: { // log(softmax(x))
     if (Rank == 0)
       break;
@@ -234,8 +234,50 @@ Value Generator::stabilizePattern(Value X) {
     return {B.binary(OpCode::Sub, E, B.fill(1.0, E)),
             {std::expm1(T.Bd.Lo), std::expm1(T.Bd.Hi)}};
   }
-  default:
+  case 8:
+  case 9:
     return crossEntropy(X);
+  default:
+    return nearMiss(X);
+  }
+  return unaryStep(X);
+}
+
+/// Formulas that look like a stabilize pattern but are another function,
+/// which the pass must leave alone.
+Value Generator::nearMiss(Value X) {
+  const Shape S = type(X).Dims;
+  switch (pick(4)) {
+  case 0: { // log(2 + exp(x))
+    Value T = tame(X, 4);
+    NodeId E = B.unary(OpCode::Exp, T.Id);
+    return {B.unary(OpCode::Log, B.binary(OpCode::Add, B.fill(2.0, E), E)),
+            {std::log(2 + std::exp(T.Bd.Lo)), std::log(2 + std::exp(T.Bd.Hi))}};
+  }
+  case 1: { // 2 - sigmoid(x)
+    NodeId Sig = B.unary(OpCode::Sigmoid, X.Id);
+    return {B.binary(OpCode::Sub, B.fill(2.0, Sig), Sig),
+            {2 - sigmoid(X.Bd.Hi), 2 - sigmoid(X.Bd.Lo)}};
+  }
+  case 2: { // exp(x) / the row sums broadcast along the columns ([n, n])
+    if (S.size() != 2 || S[0] != S[1])
+      break;
+    Value T = tame(X, 4);
+    NodeId E = B.unary(OpCode::Exp, T.Id);
+    NodeId Den = B.broadcastTo(B.reduce(OpCode::Sum, E, {1}, false), S);
+    double N = maxSize(S, {1});
+    return {B.make(OpCode::Div, {E, Den}),
+            {std::exp(T.Bd.Lo - T.Bd.Hi) / N, std::exp(T.Bd.Hi - T.Bd.Lo)}};
+  }
+  default: { // -gather(log_softmax over axis 0, labels over the last axis)
+    if (S.size() != 2 || !S[1].isConstant() || S[1].constant() < 2)
+      break;
+    Value T = tame(X, 20);
+    NodeId Idx = B.reshape(labels({S[0]}), {S[0], Dim(1)});
+    NodeId LogP = B.unary(OpCode::Log, B.softmax(T.Id, 0));
+    double Max = T.Bd.Hi - T.Bd.Lo + std::log(maxSize(S, {0}));
+    return {B.unary(OpCode::Neg, B.gather(LogP, Idx, 1)), {0, Max}};
+  }
   }
   return unaryStep(X);
 }

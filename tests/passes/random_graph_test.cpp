@@ -4,12 +4,14 @@
 // random_graph.h, each run through stabilize, simplify and larger pipelines
 // (the default pipeline once autodiff is registered), must evaluate the same
 // before and after: for an output value v of the original graph and w of the
-// optimized one, |v - w| <= 1e-10·|v| + 1e-12·mag(v), where mag is Σ|terms|
-// through sums, matmuls and reductions (addMagnitudeOutputs). Once autodiff
-// is registered, the gradients of a weighted sum of the outputs with respect
-// to every f64 input, after "autodiff" alone and after the default pipeline,
-// must match central finite differences, with the tolerances of the op
-// families the graph uses (kFamilyTolerance); inputs are redrawn until every
+// optimized one, |v - w| <= 1e-10·|v| + 1e-12·mag(v), where mag(v) >= |v| is
+// a first-order bound on v's rounding error in units of the roundoff (Σ|terms|
+// through sums, matmuls and reductions; addMagnitudeOutputs). stabilize must
+// be idempotent and no pass may misreport a change. Once autodiff is
+// registered, the gradients of a weighted sum of the outputs with respect to
+// every f64 input, after "autodiff" alone and after the default pipeline,
+// must match central finite differences, with the tolerance of the op
+// families the graph uses (familyTolerance); inputs are redrawn until every
 // kink (relu, abs, maximum, minimum, max, min) is at least kKinkGap away.
 //
 //===----------------------------------------------------------------------===//
@@ -91,6 +93,9 @@ public:
 private:
   std::string checkValues(const std::vector<std::string> &Pipelines);
   std::string checkGradients();
+  std::string compareWithDifferences(const Graph &C, const Graph &H,
+                                     const TensorMap &Args,
+                                     const DimBindings &Bind);
   double cost(const Graph &C, TensorMap &Args, const DimBindings &Bind) const;
   TensorMap probes(const TensorMap &Args, const DimBindings &Bind) const;
   bool awayFromKinks(const TensorMap &Args, const TensorMap &Other,
@@ -196,47 +201,53 @@ std::string GraphCheck::checkGradients() {
     Found = awayFromKinks(Args, Other, Bind);
   }
   if (!Found) {
-    ++Sum.KinkSkips;
-    if (std::getenv("DEBUG_KINK"))
-      std::fprintf(stderr, "KINK seed %d\n%s\n", (int)Seed,
-                   printGraph(RG.G).c_str());
+    ++Sum.KinkSkips; // e.g. relu(x) feeding a max: ties for every draw
     return "";
   }
   Graph G = gradientGraph(C, RG.FloatInputs);
-  std::vector<std::string> Pipelines{"autodiff",
-                                     std::string(defaultPipeline())};
-  double Tol = familyTolerance(RG.Families);
-  for (const std::string &P : Pipelines) {
+  for (std::string P :
+       {std::string("autodiff"), std::string(defaultPipeline())}) {
     Graph H = cloneGraph(G);
     runPipeline(H, P);
-    EvalOptions EO;
-    EO.Bindings = Bind;
-    TensorMap A = Args;
-    TensorMap Grads = evaluate(H, A, EO);
-    for (const std::string &X : RG.FloatInputs) {
-      const Tensor &Gx = Grads.at("d." + X);
-      int64_t Stride = std::max<int64_t>(1, Gx.numel() / 6);
-      for (int64_t I = (Seed % Stride); I < Gx.numel(); I += Stride) {
-        TensorMap Plus = Args, Minus = Args;
-        double X0 = Args.at(X).at(I), H0 = kStep * std::max(1.0, std::fabs(X0));
-        Plus.at(X).set(I, X0 + H0);
-        Minus.at(X).set(I, X0 - H0);
-        double Fd = (cost(C, Plus, Bind) - cost(C, Minus, Bind)) / (2 * H0);
-        double Gv = Gx.at(I);
-        double Scale = Tol * std::max({1.0, std::fabs(Fd), std::fabs(Gv)});
-        double &Worst = Sum.WorstGradError[familyClass(RG.Families)];
-        Worst = std::max(Worst, std::fabs(Gv - Fd) * Tol / Scale);
-        ++Sum.GradientChecks;
-        if (std::fabs(Gv - Fd) <= Scale)
-          continue;
-        std::ostringstream OS;
-        OS << "after '" << P << "', d cost / d " << X << "[" << I
-           << "] = " << Gv << " but central differences give " << Fd
-           << " (tolerance " << Scale << ")\ncost graph:\n"
-           << printGraph(C) << "gradient graph:\n"
-           << printGraph(H);
-        return OS.str();
-      }
+    std::string Msg = compareWithDifferences(C, H, Args, Bind);
+    if (!Msg.empty())
+      return "after '" + P + "', " + Msg + "gradient graph:\n" + printGraph(H);
+  }
+  return "";
+}
+
+/// Checks up to ~6 entries of each gradient output "d.X" of H against
+/// central differences of C's cost.
+std::string GraphCheck::compareWithDifferences(const Graph &C, const Graph &H,
+                                               const TensorMap &Args,
+                                               const DimBindings &Bind) {
+  double Tol = familyTolerance(RG.Families);
+  EvalOptions EO;
+  EO.Bindings = Bind;
+  TensorMap A = Args;
+  TensorMap Grads = evaluate(H, A, EO);
+  for (const std::string &X : RG.FloatInputs) {
+    const Tensor &Gx = Grads.at("d." + X);
+    int64_t Stride = std::max<int64_t>(1, Gx.numel() / 6);
+    for (int64_t I = (Seed % Stride); I < Gx.numel(); I += Stride) {
+      TensorMap Plus = Args, Minus = Args;
+      double X0 = Args.at(X).at(I), H0 = kStep * std::max(1.0, std::fabs(X0));
+      Plus.at(X).set(I, X0 + H0);
+      Minus.at(X).set(I, X0 - H0);
+      double Fd = (cost(C, Plus, Bind) - cost(C, Minus, Bind)) / (2 * H0);
+      double Gv = Gx.at(I);
+      double Scale = Tol * std::max({1.0, std::fabs(Fd), std::fabs(Gv)});
+      double &Worst = Sum.WorstGradError[familyClass(RG.Families)];
+      Worst = std::max(Worst, std::fabs(Gv - Fd) * Tol / Scale);
+      ++Sum.GradientChecks;
+      if (std::fabs(Gv - Fd) <= Scale)
+        continue;
+      std::ostringstream OS;
+      OS << "d cost / d " << X << "[" << I << "] = " << Gv
+         << " but central differences give " << Fd << " (tolerance " << Scale
+         << ")\ncost graph:\n"
+         << printGraph(C);
+      return OS.str();
     }
   }
   return "";
