@@ -127,6 +127,19 @@ bool AutodiffPass::run(Graph &G, PassContext &Ctx) {
       WrtsOf[N.Inputs[0].Index].push_back(N.Inputs[1]);
   if (WrtsOf.empty())
     return false;
+  // The old nodes each cost depends on, so that a wrt the cost cannot
+  // depend on gets zeros without a sweep of its own (which would make many
+  // such requests quadratic).
+  std::unordered_map<uint32_t, std::vector<char>> DependsOn;
+  for (const auto &[CostIndex, Wrts] : WrtsOf) {
+    std::vector<char> &Dep = DependsOn[CostIndex];
+    Dep.assign(CostIndex + 1, 0);
+    Dep[CostIndex] = 1;
+    for (uint32_t I = CostIndex + 1; I-- > 0;)
+      if (Dep[I])
+        for (NodeId In : G.node(NodeId{I}).Inputs)
+          Dep[In.Index] = 1;
+  }
 
   // Old id -> new id of every argument and of every operand rebuilt so far.
   // A wrt the cost depends on is an operand of a node on the way to the
@@ -153,6 +166,11 @@ bool AutodiffPass::run(Graph &G, PassContext &Ctx) {
       return std::nullopt;
     Ctx.count("autodiff.grad");
     NodeId Cost = Ins[0], Wrt = Ins[1];
+    const std::vector<char> &Dep = DependsOn.at(Old.Inputs[0].Index);
+    if (Old.Inputs[1].Index >= Dep.size() || !Dep[Old.Inputs[1].Index]) {
+      Ctx.count("autodiff.unused-wrt");
+      return B.fill(0.0, B.type(Wrt));
+    }
     auto [Entry, First] = Swept.try_emplace(Cost.Index);
     std::unordered_map<uint32_t, NodeId> &Known = Entry->second;
     if (auto It = Known.find(Wrt.Index); It != Known.end())

@@ -211,6 +211,27 @@ TEST(Autodiff, UnusedParamGetsZeros) {
   EXPECT_EQ(Out.at("gx").at(1), 4.0); // 2x
 }
 
+TEST(Autodiff, WrtsTheCostCannotDependOnNeedNoSweep) {
+  // Computed wrts that only the grad requests use: each would otherwise
+  // need a sweep of its own, making many such requests quadratic.
+  Graph G;
+  Builder Bd(G);
+  NodeId X = G.input("x", f64({B, 2}));
+  NodeId Y = G.input("y", f64({B, 2}));
+  NodeId C = Bd.reduce(OpCode::Sum, Bd.unary(OpCode::Square, X));
+  G.addOutput("gx", Bd.grad(C, X));
+  G.addOutput("gy", Bd.grad(C, Bd.unary(OpCode::Exp, Y)));
+  G.addOutput("gz", Bd.grad(C, Bd.unary(OpCode::Tanh, Y)));
+  PassContext Ctx = expand(G);
+  EXPECT_EQ(Ctx.Stats["autodiff.sweep"], 1);
+  EXPECT_EQ(Ctx.Stats["autodiff.unused-wrt"], 2);
+  TensorMap Out = run(G, {{"x", values({1, 2}, {1, 2})}, {"y", values({1, 2}, {3, 4})}});
+  for (const char *Name : {"gy", "gz"})
+    for (int64_t I = 0; I < 2; ++I)
+      EXPECT_EQ(Out.at(Name).at(I), 0.0) << Name;
+  EXPECT_EQ(Out.at("gx").at(1), 4.0); // 2x
+}
+
 TEST(Autodiff, NonDifferentiablePathsGiveExactZeros) {
   Graph G;
   Builder Bd(G);

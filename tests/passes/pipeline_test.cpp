@@ -80,11 +80,19 @@ TEST(PipelineTest, MlpClassifierMatchesGolden) {
 
 /// Whether From is Target or uses it, transitively.
 bool dependsOn(const Graph &G, NodeId From, NodeId Target) {
-  if (From == Target)
-    return true;
-  for (NodeId In : G.node(From).Inputs)
-    if (In.Index >= Target.Index && dependsOn(G, In, Target))
+  std::vector<NodeId> Work{From};
+  std::vector<bool> Seen(G.size(), false);
+  while (!Work.empty()) {
+    NodeId N = Work.back();
+    Work.pop_back();
+    if (N == Target)
       return true;
+    if (Seen[N.Index] || N.Index < Target.Index)
+      continue;
+    Seen[N.Index] = true;
+    for (NodeId In : G.node(N).Inputs)
+      Work.push_back(In);
+  }
   return false;
 }
 

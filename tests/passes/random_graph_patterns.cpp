@@ -2,9 +2,10 @@
 //
 // The generator steps that exercise specific passes: layout ops (transpose,
 // reshape, broadcast, slice, concat, pad), the naive formulas the stabilize
-// pass lifts (each spelled the way a user would write it), and identities
-// the simplify pass removes. Every pattern falls back to a plain unary step
-// when X's shape does not suit it.
+// pass lifts (each spelled the way a user would write it), near misses of
+// them that it must leave alone, and identities the simplify pass removes.
+// Every pattern falls back to a plain unary step when X's shape does not
+// suit it.
 //
 //===----------------------------------------------------------------------===//
 #include "random_graph_impl.h"

@@ -51,7 +51,7 @@ int familyClass(uint32_t Families) {
 /// 1e-16·|cost| / h; smooth ops add the truncation error h²·|f'''|/6, with
 /// |f'''| up to ~1e3 on the generator's tamed ranges. Over the 10,000
 /// default graphs the worst errors seen were 5.6e-11 (linear), 5.2e-11
-/// (piecewise) and 5.9e-9 (smooth): the tolerances leave ~100x room.
+/// (piecewise) and 3e-8 (smooth): the tolerances leave 30x room or more.
 double familyTolerance(uint32_t Families) {
   return Families & kFamilySmooth ? 1e-6 : 1e-8;
 }
