@@ -42,7 +42,8 @@ private:
     std::vector<NodeId> NoAbsorb; // views this group reads materialized
   };
 
-  bool tryGroup(const std::vector<NodeId> &Members, const std::vector<NodeId> &NoAbsorb);
+  bool tryGroup(const std::vector<NodeId> &Members,
+                const std::vector<NodeId> &NoAbsorb);
   bool createsCycle(const std::vector<NodeId> &Members);
   bool usedOutside(NodeId M) const;
   bool absorbedInside(NodeId View) const;
@@ -50,8 +51,10 @@ private:
   int addGroup(std::vector<NodeId> Members, std::vector<NodeId> NoAbsorb);
   void fuseNode(NodeId V);
   /// Sets (or clears) the scratch marks of a candidate group.
-  void mark(const std::vector<NodeId> &Members, const std::vector<NodeId> &NoAbsorb, char On);
+  void mark(const std::vector<NodeId> &Members,
+            const std::vector<NodeId> &NoAbsorb, char On);
   BuiltBody bodyOf(const Group &G, const std::function<bool(NodeId)> &IsOutput);
+  std::vector<size_t> order(const std::vector<BuiltBody> &Bodies) const;
 
   FusionGraph &F;
   PassContext &Ctx;
@@ -63,8 +66,8 @@ private:
   uint32_t Generation = 0;
 };
 
-void Grouper::mark(const std::vector<NodeId> &Members, const std::vector<NodeId> &NoAbsorb,
-                   char On) {
+void Grouper::mark(const std::vector<NodeId> &Members,
+                   const std::vector<NodeId> &NoAbsorb, char On) {
   for (NodeId M : Members)
     Mark[M.Index] = On;
   for (NodeId V : NoAbsorb)
@@ -103,6 +106,9 @@ bool Grouper::usedOutside(NodeId M) const {
 bool Grouper::createsCycle(const std::vector<NodeId> &Members) {
   ++Generation;
   GroupStamp.resize(Groups.size(), 0);
+  // Users come after their operands: a node past the last member cannot
+  // lead back into the group.
+  uint32_t Last = Members.back().Index;
   std::vector<std::pair<NodeId, bool>> Stack;
   for (NodeId M : Members)
     for (NodeId U : F.Users[M.Index])
@@ -111,6 +117,8 @@ bool Grouper::createsCycle(const std::vector<NodeId> &Members) {
   while (!Stack.empty()) {
     auto [V, Tainted] = Stack.back();
     Stack.pop_back();
+    if (V.Index > Last)
+      continue;
     uint32_t &Seen = Stamp[2 * V.Index + Tainted];
     if (Seen == Generation)
       continue;
@@ -135,18 +143,25 @@ bool Grouper::createsCycle(const std::vector<NodeId> &Members) {
   return false;
 }
 
-BuiltBody Grouper::bodyOf(const Group &G, const std::function<bool(NodeId)> &IsOutput) {
+BuiltBody Grouper::bodyOf(const Group &G,
+                          const std::function<bool(NodeId)> &IsOutput) {
   mark(G.Members, G.NoAbsorb, 1);
   BuiltBody B = buildBody(F, G.Members, Mark, IsOutput);
   mark(G.Members, G.NoAbsorb, 0);
   return B;
 }
 
-bool Grouper::tryGroup(const std::vector<NodeId> &Members, const std::vector<NodeId> &NoAbsorb) {
+bool Grouper::tryGroup(const std::vector<NodeId> &Members,
+                       const std::vector<NodeId> &NoAbsorb) {
+  if (Members.size() > kFuseMaxKernelNodes) {
+    Ctx.count("fuse.veto-size");
+    return false;
+  }
   mark(Members, NoAbsorb, 1);
   bool Ok = !createsCycle(Members);
   if (Ok) {
-    BuiltBody B = buildBody(F, Members, Mark, [this](NodeId M) { return usedOutside(M); });
+    BuiltBody B = buildBody(F, Members, Mark,
+                            [this](NodeId M) { return usedOutside(M); });
     std::optional<KernelInfo> Info = tryAnalyzeKernel(*B.Body);
     Ok = Info.has_value();
     if (Ok && Info->RecomputeCost > kFuseRecomputeBudget) {
@@ -173,7 +188,8 @@ std::vector<int> Grouper::producerGroups(NodeId V) const {
   return Out;
 }
 
-int Grouper::addGroup(std::vector<NodeId> Members, std::vector<NodeId> NoAbsorb) {
+int Grouper::addGroup(std::vector<NodeId> Members,
+                      std::vector<NodeId> NoAbsorb) {
   int Id = static_cast<int>(Groups.size());
   for (NodeId M : Members)
     GroupOf[M.Index] = Id;
@@ -186,8 +202,10 @@ void Grouper::fuseNode(NodeId V) {
   auto Merged = [&](const std::vector<int> &Ids) {
     Group G{{V}, {}};
     for (int Id : Ids) {
-      G.Members.insert(G.Members.end(), Groups[Id].Members.begin(), Groups[Id].Members.end());
-      G.NoAbsorb.insert(G.NoAbsorb.end(), Groups[Id].NoAbsorb.begin(), Groups[Id].NoAbsorb.end());
+      G.Members.insert(G.Members.end(), Groups[Id].Members.begin(),
+                       Groups[Id].Members.end());
+      G.NoAbsorb.insert(G.NoAbsorb.end(), Groups[Id].NoAbsorb.begin(),
+                        Groups[Id].NoAbsorb.end());
     }
     std::sort(G.Members.begin(), G.Members.end());
     return G;
@@ -256,7 +274,8 @@ void Grouper::findNeeded() {
       continue;
     Needed[V.Index] = 1;
     const Node &Nd = F.G.node(V);
-    if (GroupOf[V.Index] >= 0 || F.kind(V) == Kind::Leaf || hasTrait(Nd.Op, kLeaf))
+    if (GroupOf[V.Index] >= 0 || F.kind(V) == Kind::Leaf ||
+        hasTrait(Nd.Op, kLeaf))
       continue;
     bool OwnKernel = F.kind(V) == Kind::SClone ||
                      (F.kind(V) == Kind::View && Nd.Op == OpCode::Broadcast);
@@ -269,52 +288,61 @@ void Grouper::findNeeded() {
   }
 }
 
-Graph Grouper::build() {
-  // Items of the condensed graph: groups, then top-level nodes (N + index).
+/// A topological order of the condensed graph: its items are the groups
+/// (index < Groups.size()) and the needed top-level nodes (Groups.size() +
+/// node index); ties go to the lowest node index.
+std::vector<size_t> Grouper::order(const std::vector<BuiltBody> &Bodies) const {
   auto ItemOf = [&](NodeId V) {
     int G = GroupOf[V.Index];
     return G >= 0 ? static_cast<size_t>(G) : Groups.size() + V.Index;
   };
   size_t NumItems = Groups.size() + N;
-  std::vector<std::vector<size_t>> Deps(NumItems), Users(NumItems);
-  std::vector<BuiltBody> Bodies(Groups.size());
+  std::vector<std::vector<size_t>> Users(NumItems);
+  std::vector<size_t> Pending(NumItems, 0), Out;
   std::vector<uint32_t> Key(NumItems, UINT32_MAX);
-  std::vector<char> Present(NumItems, 0);
-  for (size_t Id = 0; Id < Groups.size(); ++Id) {
-    if (Groups[Id].Members.empty())
-      continue;
-    Bodies[Id] = bodyOf(Groups[Id], [this](NodeId M) { return Needed[M.Index] != 0; });
-    Present[Id] = 1;
-    Key[Id] = Groups[Id].Members.front().Index;
-    for (NodeId E : Bodies[Id].Externals)
-      Deps[Id].push_back(ItemOf(E));
-  }
-  for (NodeId V : F.Live) {
-    if (!Needed[V.Index] || GroupOf[V.Index] >= 0)
-      continue;
-    size_t It = Groups.size() + V.Index;
-    Present[It] = 1;
-    Key[It] = V.Index;
-    for (NodeId In : F.G.node(V).Inputs)
-      Deps[It].push_back(ItemOf(In));
-  }
-  std::vector<size_t> Pending(NumItems, 0);
+  auto Depends = [&](size_t It, NodeId On) {
+    Users[ItemOf(On)].push_back(It);
+    ++Pending[It];
+  };
+  for (size_t Id = 0; Id < Groups.size(); ++Id)
+    if (!Groups[Id].Members.empty()) {
+      Key[Id] = Groups[Id].Members.front().Index;
+      for (NodeId E : Bodies[Id].Externals)
+        Depends(Id, E);
+    }
+  for (NodeId V : F.Live)
+    if (Needed[V.Index] && GroupOf[V.Index] < 0) {
+      Key[Groups.size() + V.Index] = V.Index;
+      for (NodeId In : F.G.node(V).Inputs)
+        Depends(Groups.size() + V.Index, In);
+    }
   using Entry = std::pair<uint32_t, size_t>;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> Ready;
-  for (size_t It = 0; It < NumItems; ++It) {
-    if (!Present[It])
-      continue;
-    for (size_t D : Deps[It]) {
-      NJ_CHECK(Present[D], "fuse: a kernel reads a value the top level does not hold");
-      Users[D].push_back(It);
-    }
-    Pending[It] = Deps[It].size();
-    if (!Pending[It])
+  for (size_t It = 0; It < NumItems; ++It)
+    if (Key[It] != UINT32_MAX && !Pending[It])
       Ready.push({Key[It], It});
+  while (!Ready.empty()) {
+    size_t It = Ready.top().second;
+    Ready.pop();
+    Out.push_back(It);
+    for (size_t U : Users[It])
+      if (--Pending[U] == 0)
+        Ready.push({Key[U], U});
   }
+  NJ_CHECK(Out.size() ==
+               static_cast<size_t>(
+                   NumItems - std::count(Key.begin(), Key.end(), UINT32_MAX)),
+           "fuse: the kernels form a cycle");
+  return Out;
+}
 
+Graph Grouper::build() {
+  std::vector<BuiltBody> Bodies(Groups.size());
+  for (size_t Id = 0; Id < Groups.size(); ++Id)
+    if (!Groups[Id].Members.empty())
+      Bodies[Id] =
+          bodyOf(Groups[Id], [this](NodeId M) { return Needed[M.Index] != 0; });
   Graph New(F.G.name());
-  Builder B(New);
   std::vector<NodeId> Map(N);
   auto Remake = [&](NodeId V) {
     const Node &Nd = F.G.node(V);
@@ -326,37 +354,30 @@ Graph Grouper::build() {
       Decl = Nd.Type;
     return New.make(Nd.Op, Ins, Nd.Attributes, Decl, Nd.Body);
   };
+  // Arguments first, in declaration order, so the interface is unchanged.
   for (NodeId A : F.G.arguments())
     Map[A.Index] = Remake(A);
-  size_t Done = 0;
-  while (!Ready.empty()) {
-    size_t It = Ready.top().second;
-    Ready.pop();
-    ++Done;
+  for (size_t It : order(Bodies)) {
     if (It >= Groups.size()) {
       NodeId V{static_cast<uint32_t>(It - Groups.size())};
-      if (!hasTrait(F.G.node(V).Op, kLeaf) || F.G.node(V).Op == OpCode::Constant ||
-          F.G.node(V).Op == OpCode::DimValue)
+      OpCode Op = F.G.node(V).Op;
+      if (Op != OpCode::Input && Op != OpCode::Param)
         Map[V.Index] = Remake(V);
-    } else {
-      const BuiltBody &Body = Bodies[It];
-      std::string Why;
-      NJ_CHECK(tryAnalyzeKernel(*Body.Body, &Why), "fuse: a built kernel is invalid: " << Why);
-      std::vector<NodeId> Ops;
-      for (NodeId E : Body.Externals)
-        Ops.push_back(Map[E.Index]);
-      NodeId K = New.make(OpCode::Kernel, Ops, {}, std::nullopt, Body.Body);
-      for (size_t I = 0; I < Body.Outputs.size(); ++I)
-        Map[Body.Outputs[I].Index] =
-            New.make(OpCode::Result, std::vector<NodeId>{K}, Attrs{{"index", int64_t(I)}});
-      Ctx.count("fuse.kernels");
+      continue;
     }
-    for (size_t U : Users[It])
-      if (--Pending[U] == 0)
-        Ready.push({Key[U], U});
+    const BuiltBody &Body = Bodies[It];
+    std::string Why;
+    NJ_CHECK(tryAnalyzeKernel(*Body.Body, &Why),
+             "fuse: a built kernel is invalid: " << Why);
+    std::vector<NodeId> Ops;
+    for (NodeId E : Body.Externals)
+      Ops.push_back(Map[E.Index]);
+    NodeId K = New.make(OpCode::Kernel, Ops, {}, std::nullopt, Body.Body);
+    for (size_t I = 0; I < Body.Outputs.size(); ++I)
+      Map[Body.Outputs[I].Index] = New.make(
+          OpCode::Result, std::vector<NodeId>{K}, Attrs{{"index", int64_t(I)}});
+    Ctx.count("fuse.kernels");
   }
-  NJ_CHECK(Done == static_cast<size_t>(std::count(Present.begin(), Present.end(), 1)),
-           "fuse: the kernels form a cycle");
   for (const Output &O : F.G.outputs())
     New.addOutput(O.Name, Map[O.Value.Index]);
   for (const Update &U : F.G.updates())

@@ -21,7 +21,8 @@ namespace netjit::fusion {
 namespace {
 
 bool allOnes(const Shape &S) {
-  return std::all_of(S.begin(), S.end(), [](const Dim &D) { return D == Dim(1); });
+  return std::all_of(S.begin(), S.end(),
+                     [](const Dim &D) { return D == Dim(1); });
 }
 
 bool isReduction(OpCode Op) {
@@ -34,7 +35,8 @@ constexpr int kMaxCopiedScalarOps = 16;
 
 /// Kinds[V] from its operands' kinds; SCost[V] is the number of scalar ops
 /// a copy of V would take (counted as a tree, an upper bound).
-Kind kindOf(const Graph &G, NodeId V, const std::vector<Kind> &Kinds, std::vector<int> &SCost) {
+Kind kindOf(const Graph &G, NodeId V, const std::vector<Kind> &Kinds,
+            std::vector<int> &SCost) {
   const Node &N = G.node(V);
   switch (N.Op) {
   case OpCode::Input:
@@ -108,9 +110,11 @@ private:
         Stack.pop_back();
         continue;
       }
-      NJ_CHECK(!InGroup[V.Index], "fuse: member %" << V.Index << " read before it is built");
+      NJ_CHECK(!InGroup[V.Index],
+               "fuse: member %" << V.Index << " read before it is built");
       if (F.kind(V) != Kind::SClone && !F.absorbable(V)) {
-        Map[V.Index] = Body->input("in" + std::to_string(Externals.size()), F.G.type(V));
+        Map[V.Index] =
+            Body->input("in" + std::to_string(Externals.size()), F.G.type(V));
         Externals.push_back(V);
         Stack.pop_back();
       } else if (!Expanded) {
@@ -154,7 +158,8 @@ bool isCanonical(const std::vector<int64_t> &Axes, size_t Rank) {
 /// sum(x, axes) over a non-canonical axis set, as a reduction of a 2-D
 /// reshape of x: [reduced, kept] for a prefix of the axes, [kept, reduced]
 /// otherwise (after a transpose putting the reduced axes last).
-NodeId reduceAs2D(Builder &B, const Node &Old, NodeId X, const std::vector<int64_t> &Axes) {
+NodeId reduceAs2D(Builder &B, const Node &Old, NodeId X,
+                  const std::vector<int64_t> &Axes) {
   const Shape &S = B.type(X).Dims;
   size_t N = S.size(), NumReduced = Axes.size();
   std::vector<int64_t> Prefix(NumReduced), Suffix(NumReduced);
@@ -164,21 +169,24 @@ NodeId reduceAs2D(Builder &B, const Node &Old, NodeId X, const std::vector<int64
   if (!IsPrefix && Axes != Suffix) {
     std::vector<int64_t> Perm;
     for (size_t A = 0; A < N; ++A)
-      if (std::find(Axes.begin(), Axes.end(), static_cast<int64_t>(A)) == Axes.end())
+      if (std::find(Axes.begin(), Axes.end(), static_cast<int64_t>(A)) ==
+          Axes.end())
         Perm.push_back(static_cast<int64_t>(A));
     Perm.insert(Perm.end(), Axes.begin(), Axes.end());
     X = B.transpose(X, Perm);
   }
   Dim Reduced = 1, Kept = 1;
   for (size_t A = 0; A < N; ++A) {
-    if (std::find(Axes.begin(), Axes.end(), static_cast<int64_t>(A)) != Axes.end())
+    if (std::find(Axes.begin(), Axes.end(), static_cast<int64_t>(A)) !=
+        Axes.end())
       Reduced = Reduced * S[A];
     else
       Kept = Kept * S[A];
   }
   Shape Flat = IsPrefix ? Shape{Reduced, Kept} : Shape{Kept, Reduced};
   NodeId R = B.make(Old.Op, {B.reshape(X, Flat)},
-                    Attrs{{"axes", std::vector<int64_t>{IsPrefix ? 0 : 1}}, {"keepdims", false}});
+                    Attrs{{"axes", std::vector<int64_t>{IsPrefix ? 0 : 1}},
+                          {"keepdims", false}});
   return B.reshape(R, Old.Type.Dims);
 }
 
@@ -186,8 +194,11 @@ NodeId reduceAs2D(Builder &B, const Node &Old, NodeId X, const std::vector<int64
 
 FusionGraph analyzeTopLevel(const Graph &G) {
   size_t N = G.size();
-  FusionGraph F{G, G.liveNodes(), std::vector<Kind>(N, Kind::Boundary),
-                std::vector<std::vector<NodeId>>(N), std::vector<char>(N, 0),
+  FusionGraph F{G,
+                G.liveNodes(),
+                std::vector<Kind>(N, Kind::Boundary),
+                std::vector<std::vector<NodeId>>(N),
+                std::vector<char>(N, 0),
                 std::vector<char>(N, 0)};
   std::vector<int> SCost(N, 0);
   for (NodeId V : F.Live) {
@@ -209,16 +220,17 @@ BuiltBody buildBody(const FusionGraph &F, const std::vector<NodeId> &Members,
 }
 
 bool canonicalizeReductions(Graph &G, PassContext &Ctx) {
-  return rebuild(G, [&Ctx](Builder &B, const Node &Old,
-                           std::span<const NodeId> In) -> std::optional<NodeId> {
-    if (!isReduction(Old.Op))
-      return std::nullopt;
-    std::vector<int64_t> Axes = Old.Attributes.getInts("axes");
-    if (isCanonical(Axes, B.type(In[0]).rank()))
-      return std::nullopt;
-    Ctx.count("fuse.reshape-reduction");
-    return reduceAs2D(B, Old, In[0], Axes);
-  });
+  return rebuild(G,
+                 [&Ctx](Builder &B, const Node &Old,
+                        std::span<const NodeId> In) -> std::optional<NodeId> {
+                   if (!isReduction(Old.Op))
+                     return std::nullopt;
+                   std::vector<int64_t> Axes = Old.Attributes.getInts("axes");
+                   if (isCanonical(Axes, B.type(In[0]).rank()))
+                     return std::nullopt;
+                   Ctx.count("fuse.reshape-reduction");
+                   return reduceAs2D(B, Old, In[0], Axes);
+                 });
 }
 
 } // namespace netjit::fusion

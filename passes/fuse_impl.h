@@ -1,4 +1,4 @@
-//===- fuse_impl.h - The fuse pass's private pieces -------------------------===//
+//===- fuse_impl.h - The fuse pass's private pieces -----------------------===//
 //
 // Shared by fuse.cpp (grouping and the final rebuild) and fuse_body.cpp (how
 // top-level nodes are classified, how a group's body graph is built, and the
@@ -18,9 +18,9 @@ namespace netjit::fusion {
 
 /// What fusion does with a top-level node.
 enum class Kind : uint8_t {
-  Leaf,     ///< input, param, non-scalar constant: read by kernels as arguments
-  SClone,   ///< scalar constant, dim_value, scalar arithmetic: copied into bodies
-  View,     ///< broadcast, reshape: copied into the bodies that read them
+  Leaf,   ///< input, param, non-scalar constant: read by kernels as arguments
+  SClone, ///< scalar constant, dim_value, scalar arithmetic: copied into bodies
+  View,   ///< broadcast, reshape: copied into the bodies that read them
   Compute,  ///< a node that belongs to exactly one kernel
   Boundary, ///< stays outside kernels (matmul, transpose, random, scan, ...)
 };

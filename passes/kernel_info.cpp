@@ -30,13 +30,12 @@ constexpr unsigned kRowBit = 1, kColBit = 2;
 enum class Reduce : uint8_t { None, Identity, ToRow, ToCol, ToS, RowToS };
 
 bool allOnes(const Shape &S) {
-  return std::all_of(S.begin(), S.end(), [](const Dim &D) { return D == Dim(1); });
+  return std::all_of(S.begin(), S.end(),
+                     [](const Dim &D) { return D == Dim(1); });
 }
 
 /// S < Row, Col < E.
-bool below(VC A, VC B) {
-  return A == B || A == VC::S || B == VC::E;
-}
+bool below(VC A, VC B) { return A == B || A == VC::S || B == VC::E; }
 
 VC join(VC A, VC B) {
   if (below(A, B))
@@ -67,8 +66,12 @@ private:
   void classifyBroadcast(NodeId Id);
   void classifyGatherOrOneHot(NodeId Id);
   void checkOutputs() const;
+  int countLoops() const;
+  std::vector<std::vector<char>> placeLoopWork();
+  std::vector<char> epilogueCols() const;
   void schedule();
-  void markLoop(size_t Loop, NodeId Root, std::vector<std::vector<char>> &In) const;
+  void markLoop(size_t Loop, NodeId Root,
+                std::vector<std::vector<char>> &In) const;
 
   const Graph &Body;
   std::vector<NodeId> Live;
@@ -91,7 +94,8 @@ bool Analyzer::fits(VC C, const Shape &S) const {
     return S == T;
   }
   case VC::Col:
-    if (S.empty() || S.back() != I.K || S.size() > std::max<size_t>(D.size(), 1))
+    if (S.empty() || S.back() != I.K ||
+        S.size() > std::max<size_t>(D.size(), 1))
       return false;
     return allOnes(Shape(S.begin(), S.end() - 1));
   }
@@ -129,7 +133,8 @@ void Analyzer::deriveDomain() {
         if (D[A] == Dim(1))
           D[A] = S[A];
         else if (S[A] != Dim(1) && S[A] != D[A])
-          fail(Id, "its shape " + shapeStr(S) + " has no common domain with " + shapeStr(D));
+          fail(Id, "its shape " + shapeStr(S) + " has no common domain with " +
+                       shapeStr(D));
       }
     } else if (!AnyWide && !Wide && S.size() > D.size()) {
       D = S;
@@ -163,19 +168,20 @@ void Analyzer::classify(NodeId Id) {
     I.Phase[X] = std::max(I.Phase[X], I.Phase[In.Index]);
     I.Late[X] |= I.Late[In.Index];
   }
-  if (N.Op == OpCode::Constant) {
+  if (N.Op == OpCode::Constant || N.Op == OpCode::DimValue) {
     if (!fits(VC::S, shape(Id)))
-      fail(Id, "a constant in a kernel body must be a scalar (rank 0 or all dims 1)");
-    I.Class[X] = VC::S;
-  } else if (N.Op == OpCode::DimValue) {
-    I.Class[X] = VC::S;
+      fail(Id, "a constant in a kernel body must be a scalar (rank 0 or all "
+               "dims 1)");
+    // In a domain of one element (a kernel of scalar arithmetic) it is E.
+    I.Class[X] = fits(VC::E, shape(Id)) ? VC::E : VC::S;
   } else if (hasTrait(N.Op, kElementwise)) {
     VC C = VC::S;
     for (NodeId In : N.Inputs)
       C = join(C, I.Class[In.Index]);
     if (!fits(C, shape(Id)))
       fail(Id, "its operands' classes join to " + std::string(className(C)) +
-                   ", which its shape does not fit in the domain " + shapeStr(D));
+                   ", which its shape does not fit in the domain " +
+                   shapeStr(D));
     I.Class[X] = C;
   } else if (N.Op == OpCode::Reshape) {
     VC C = I.Class[N.Inputs[0].Index];
@@ -185,16 +191,19 @@ void Analyzer::classify(NodeId Id) {
     I.Class[X] = C;
   } else if (N.Op == OpCode::Broadcast) {
     classifyBroadcast(Id);
-  } else if (N.Op == OpCode::Sum || N.Op == OpCode::Max || N.Op == OpCode::Min) {
+  } else if (N.Op == OpCode::Sum || N.Op == OpCode::Max ||
+             N.Op == OpCode::Min) {
     classifyReduction(Id);
   } else if (N.Op == OpCode::Gather || N.Op == OpCode::OneHot) {
     classifyGatherOrOneHot(Id);
   } else {
-    fail(Id, "'" + std::string(opName(N.Op)) + "' cannot appear in a kernel body");
+    fail(Id,
+         "'" + std::string(opName(N.Op)) + "' cannot appear in a kernel body");
   }
   VC C = I.Class[X];
   if (I.Late[X] && (C == VC::E || C == VC::Row))
-    fail(Id, "a per-row value reads a late value (the result of a Col or S reduction)");
+    fail(Id, "a per-row value reads a late value (the result of a Col or S "
+             "reduction)");
 }
 
 void Analyzer::classifyBroadcast(NodeId Id) {
@@ -215,8 +224,9 @@ void Analyzer::classifyBroadcast(NodeId Id) {
       return;
     }
   }
-  fail(Id, "broadcasting a " + std::string(className(From)) + " value of shape " +
-               shapeStr(In) + " is not an index map of the domain " + shapeStr(D));
+  fail(Id, "broadcasting a " + std::string(className(From)) +
+               " value of shape " + shapeStr(In) +
+               " is not an index map of the domain " + shapeStr(D));
 }
 
 void Analyzer::classifyReduction(NodeId Id) {
@@ -228,8 +238,11 @@ void Analyzer::classifyReduction(NodeId Id) {
   std::vector<int64_t> Axes = N.Attributes.getInts("axes");
   unsigned Reduced = 0, Kept = 0;
   for (size_t A = 0; A < Roles.size(); ++A) {
-    unsigned Bit = Roles[A] == kRowAxis ? kRowBit : Roles[A] == kColAxis ? kColBit : 0;
-    bool In = std::find(Axes.begin(), Axes.end(), static_cast<int64_t>(A)) != Axes.end();
+    unsigned Bit = Roles[A] == kRowAxis   ? kRowBit
+                   : Roles[A] == kColAxis ? kColBit
+                                          : 0;
+    bool In = std::find(Axes.begin(), Axes.end(), static_cast<int64_t>(A)) !=
+              Axes.end();
     (In ? Reduced : Kept) |= Bit;
   }
   VC To = From;
@@ -246,12 +259,15 @@ void Analyzer::classifyReduction(NodeId Id) {
     To = VC::S, Kind = Reduce::RowToS;
   } else {
     fail(Id, "reducing a " + std::string(className(From)) +
-                 " value over these axes does not fit the domain (fusable: the last axis, "
-                 "all leading axes or every axis of an E value; every axis of a Row value)");
+                 " value over these axes does not fit the domain (fusable: the "
+                 "last axis, "
+                 "all leading axes or every axis of an E value; every axis of "
+                 "a Row value)");
   }
   if (!fits(To, shape(Id)))
     fail(Id, "the result of a " + std::string(className(From)) + " -> " +
-                 std::string(className(To)) + " reduction has the wrong shape for the domain " +
+                 std::string(className(To)) +
+                 " reduction has the wrong shape for the domain " +
                  shapeStr(D));
   I.Class[X] = To;
   Red[X] = Kind;
@@ -265,7 +281,8 @@ void Analyzer::classifyGatherOrOneHot(NodeId Id) {
   const Node &N = Body.node(Id);
   VC Index = I.Class[N.Inputs.back().Index];
   if (!below(Index, VC::Row))
-    fail(Id, "the index must be a Row or S value, not " + std::string(className(Index)));
+    fail(Id, "the index must be a Row or S value, not " +
+                 std::string(className(Index)));
   if (N.Op == OpCode::Gather) {
     const Shape &Data = shape(N.Inputs[0]);
     if (I.Class[N.Inputs[0].Index] != VC::E ||
@@ -282,7 +299,8 @@ void Analyzer::classifyGatherOrOneHot(NodeId Id) {
   else if (Index == VC::S && fits(VC::Col, shape(Id)))
     I.Class[Id.Index] = VC::Col;
   else
-    fail(Id, "a fused one_hot maps one index per row to the domain " + shapeStr(D));
+    fail(Id,
+         "a fused one_hot maps one index per row to the domain " + shapeStr(D));
 }
 
 void Analyzer::checkOutputs() const {
@@ -292,13 +310,15 @@ void Analyzer::checkOutputs() const {
     if (Body.node(V).Op == OpCode::Input)
       fail(V, "a kernel output cannot be an argument");
     if (!I.Late[V.Index] && (C == VC::Col || C == VC::S))
-      fail(V, "a kernel output must be E, Row or late, not a " + std::string(className(C)) +
+      fail(V, "a kernel output must be E, Row or late, not a " +
+                  std::string(className(C)) +
                   " value computed before the row loop");
   }
 }
 
 /// Marks Root and the E/Col nodes it reads as evaluated in loop L.
-void Analyzer::markLoop(size_t L, NodeId Root, std::vector<std::vector<char>> &In) const {
+void Analyzer::markLoop(size_t L, NodeId Root,
+                        std::vector<std::vector<char>> &In) const {
   std::vector<NodeId> Stack{Root};
   while (!Stack.empty()) {
     NodeId V = Stack.back();
@@ -313,7 +333,9 @@ void Analyzer::markLoop(size_t L, NodeId Root, std::vector<std::vector<char>> &I
   }
 }
 
-void Analyzer::schedule() {
+/// The k-loops a row needs: one past the phase of every value a loop
+/// accumulates or stores.
+int Analyzer::countLoops() const {
   int P = 1;
   for (NodeId Id : Live) {
     Reduce K = Red[Id.Index];
@@ -323,45 +345,55 @@ void Analyzer::schedule() {
   for (const Output &O : Body.outputs())
     if (I.Class[O.Value.Index] == VC::E)
       P = std::max(P, I.Phase[O.Value.Index] + 1);
-  I.NumLoops = P;
-  I.RowStart.assign(P + 1, {});
-  I.Loop.assign(P, {});
-  I.Accumulate.assign(P, {});
+  return P;
+}
+
+/// Which loop accumulates each reduction and stores each E output, and so
+/// which loops evaluate each E or Col node.
+std::vector<std::vector<char>> Analyzer::placeLoopWork() {
+  int P = I.NumLoops;
   std::vector<std::vector<char>> InLoop(P, std::vector<char>(Body.size(), 0));
   for (NodeId Id : Live) {
-    NodeId Src = Body.node(Id).Inputs.empty() ? Id : Body.node(Id).Inputs[0];
-    switch (Red[Id.Index]) {
-    case Reduce::ToRow:
-      I.Accumulate[I.Phase[Src.Index]].push_back(Id);
-      markLoop(I.Phase[Src.Index], Src, InLoop);
-      break;
-    case Reduce::ToCol:
-    case Reduce::ToS:
-      I.Accumulate[P - 1].push_back(Id);
-      markLoop(P - 1, Src, InLoop);
-      break;
-    case Reduce::RowToS:
+    Reduce K = Red[Id.Index];
+    if (K == Reduce::RowToS)
       I.RowAccumulate.push_back(Id);
-      break;
-    case Reduce::None:
-    case Reduce::Identity:
-      break;
-    }
+    if (K != Reduce::ToRow && K != Reduce::ToCol && K != Reduce::ToS)
+      continue;
+    NodeId Src = Body.node(Id).Inputs[0];
+    // A row reduction feeds the next phase; column and scalar ones wait for
+    // the last loop, where the outputs are computed anyway.
+    int L = K == Reduce::ToRow ? I.Phase[Src.Index] : P - 1;
+    I.Accumulate[L].push_back(Id);
+    markLoop(L, Src, InLoop);
   }
   for (const Output &O : Body.outputs())
     if (I.Class[O.Value.Index] == VC::E)
       markLoop(P - 1, O.Value, InLoop);
-  std::vector<char> InEpilogue(Body.size(), 0);
+  return InLoop;
+}
+
+/// The late Col nodes and the non-late Col nodes they read.
+std::vector<char> Analyzer::epilogueCols() const {
+  std::vector<char> In(Body.size(), 0);
   for (size_t Pos = Live.size(); Pos-- > 0;) {
     NodeId Id = Live[Pos];
-    bool Seed = I.Late[Id.Index] && I.Class[Id.Index] == VC::Col;
-    if (!Seed && !InEpilogue[Id.Index])
+    if (!In[Id.Index] && !(I.Late[Id.Index] && I.Class[Id.Index] == VC::Col))
       continue;
-    InEpilogue[Id.Index] = 1;
+    In[Id.Index] = 1;
     for (NodeId Op : Body.node(Id).Inputs)
       if (I.Class[Op.Index] == VC::Col && Body.node(Op).Op != OpCode::Input)
-        InEpilogue[Op.Index] = 1;
+        In[Op.Index] = 1;
   }
+  return In;
+}
+
+void Analyzer::schedule() {
+  int P = I.NumLoops = countLoops();
+  I.RowStart.assign(P + 1, {});
+  I.Loop.assign(P, {});
+  I.Accumulate.assign(P, {});
+  std::vector<std::vector<char>> InLoop = placeLoopWork();
+  std::vector<char> InEpilogue = epilogueCols();
   for (NodeId Id : Live) {
     size_t X = Id.Index;
     if (Body.node(Id).Op == OpCode::Input)
@@ -417,20 +449,30 @@ KernelInfo Analyzer::run() {
 
 std::string_view className(ValueClass C) {
   switch (C) {
-  case ValueClass::E: return "E";
-  case ValueClass::Row: return "Row";
-  case ValueClass::Col: return "Col";
-  case ValueClass::S: return "S";
+  case ValueClass::E:
+    return "E";
+  case ValueClass::Row:
+    return "Row";
+  case ValueClass::Col:
+    return "Col";
+  case ValueClass::S:
+    return "S";
   }
   return "?";
 }
 
 int transcendentalWeight(OpCode Op) {
   switch (Op) {
-  case OpCode::Exp: case OpCode::Log: case OpCode::Log1p: case OpCode::Expm1:
-  case OpCode::Tanh: case OpCode::Sigmoid: case OpCode::Xlogy:
+  case OpCode::Exp:
+  case OpCode::Log:
+  case OpCode::Log1p:
+  case OpCode::Expm1:
+  case OpCode::Tanh:
+  case OpCode::Sigmoid:
+  case OpCode::Xlogy:
     return 1;
-  case OpCode::Softplus: case OpCode::Pow:
+  case OpCode::Softplus:
+  case OpCode::Pow:
     return 2;
   default:
     return 0;
@@ -439,7 +481,8 @@ int transcendentalWeight(OpCode Op) {
 
 KernelInfo analyzeKernel(const Graph &Body) { return Analyzer(Body).run(); }
 
-std::optional<KernelInfo> tryAnalyzeKernel(const Graph &Body, std::string *Why) {
+std::optional<KernelInfo> tryAnalyzeKernel(const Graph &Body,
+                                           std::string *Why) {
   try {
     return Analyzer(Body).run();
   } catch (const TypeError &E) {

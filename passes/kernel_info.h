@@ -10,20 +10,24 @@
 //
 // The loop nest a body stands for (P = NumLoops >= 1):
 //
-//   Prologue                                  non-late S nodes
+//   Prologue                      non-late S nodes
 //   for r in [0, R):
 //     for p in [0, P):
-//       RowStart[p]                           Row nodes of phase p
+//       RowStart[p]               Row nodes of phase p
 //       for k in [0, K):
-//         Loop[p]                             E and Col nodes, recomputed per loop
-//         Accumulate[p]                       one term of each listed reduction
-//         (p == P-1) store the E outputs
-//     RowStart[P]                             Row nodes available after the last loop
-//     RowAccumulate                           one term (per row) of Row -> S sums
+//         Loop[p]                 E and Col nodes, recomputed in each loop
+//         Accumulate[p]           one term of each listed reduction
+//         if p == P-1: store the E outputs
+//     RowStart[P]                 Row nodes ready after the last loop
+//     RowAccumulate               one term per row of each Row -> S sum
 //     store the Row outputs
-//   EpilogueS                                 late S nodes
-//   for k in [0, K): EpilogueLoop             late Col nodes (and the Col nodes they read)
+//   EpilogueS                     late S nodes
+//   for k in [0, K):
+//     EpilogueLoop                late Col nodes (and the Col nodes they read)
 //   store the late outputs
+//
+// R or K may be 0: loops then run no iteration and accumulators keep their
+// start values.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -52,7 +56,8 @@ std::string_view className(ValueClass C);
 ///
 /// Invariants (checked by analyzeKernel; the fuse pass only makes kernels
 /// that satisfy them). Body nodes are inputs (the arguments) and:
-///  - constant (S only: rank 0 or all dims 1) and dim_value (S);
+///  - constant (rank 0 or all dims 1) and dim_value: S, or E when their
+///    shape is the domain's (a kernel of scalar arithmetic);
 ///  - any elementwise op (ops.def kElementwise): the result class is the
 ///    join of its operands' (S < Row, Col < E); an operand of a smaller class
 ///    has the result's shape, so reading it by its own class is exact (a Row
@@ -63,11 +68,12 @@ std::string_view className(ValueClass C);
 ///    class (Row [R] <-> [R,1], Col [K] <-> [1,K], S <-> S). Both evaluate to
 ///    their operand's value at the current (r, k);
 ///  - sum, max, min: E -> Row over the last axis (in a rank-1 domain too,
-///    where R = 1), E -> Col over all leading axes, E -> S over every axis of
-///    a rank >= 2 domain, Row -> S over every non-1 axis. A
-///    reduction over only size-1 axes is the identity. max/min propagate NaN
-///    (a NaN term makes the result NaN) and start at -inf / +inf (the lowest /
-///    highest integer); sum of no terms is 0; float sums may reassociate;
+///    where R = 1), E -> Col over all leading axes, E -> S over every axis
+///    of a rank >= 2 domain, Row -> S over every non-1 axis; over size-1
+///    axes only (of a Row, Col or S value) the identity. max/min propagate
+///    NaN (a NaN term makes the result NaN) and start at -inf / +inf (the
+///    lowest / highest integer); a sum of no terms is 0; float sums may
+///    reassociate;
 ///  - gather(x: E, idx: Row [R-shape, 1]) along the last axis: a Row value,
 ///    x evaluated at k = idx[r] (its E/Col subgraph is point-evaluated: args
 ///    read at [r, idx] / [idx]); an idx outside [0, K) is a runtime error;

@@ -1,4 +1,4 @@
-//===- lower.h - High-level ops to primitives, for codegen -----------------===//
+//===- lower.h - High-level ops to primitives, for codegen ----------------===//
 //
 // The lower pass runs after autodiff and simplify, when the high-level ops
 // have done their job (stable forward values and hand-written adjoints), and

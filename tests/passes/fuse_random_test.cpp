@@ -34,8 +34,8 @@ int graphCount() {
 
 /// What the fused graphs held, to show the test covers the model.
 struct Coverage {
-  int Kernels = 0, MultiLoop = 0, Late = 0, RowReductions = 0, Gathers = 0, Vetoes = 0,
-      Reshaped = 0;
+  int Kernels = 0, MultiLoop = 0, Late = 0, RowReductions = 0, Gathers = 0,
+      Vetoes = 0, Reshaped = 0;
   void add(const Graph &Body, const KernelInfo &I) {
     ++Kernels;
     MultiLoop += I.NumLoops > 1;
@@ -49,9 +49,11 @@ struct Coverage {
 };
 
 /// Empty when G fuses correctly, else what went wrong.
-std::string checkFusion(const Graph &G, const RandomGraph &RG, uint64_t Seed, Coverage &Cov) {
+std::string checkFusion(const Graph &G, const RandomGraph &RG, uint64_t Seed,
+                        Coverage &Cov) {
   Graph Unfused = cloneGraph(G);
-  runPipeline(Unfused, std::string(defaultPipeline()) + ",lower,fix(simplify,cse),dce");
+  runPipeline(Unfused,
+              std::string(defaultPipeline()) + ",lower,fix(simplify,cse),dce");
   Graph Fused = cloneGraph(Unfused), Again = cloneGraph(Unfused);
   PassContext Ctx;
   runPipeline(Fused, "fuse", &Ctx);
@@ -63,8 +65,8 @@ std::string checkFusion(const Graph &G, const RandomGraph &RG, uint64_t Seed, Co
     Err << "unfusable nodes\n";
   for (NodeId Id : Fused.liveNodes()) {
     const Node &N = Fused.node(Id);
-    if (hasTrait(N.Op, kElementwise) || N.Op == OpCode::Sum || N.Op == OpCode::Max ||
-        N.Op == OpCode::Min || N.Op == OpCode::OneHot)
+    if (hasTrait(N.Op, kElementwise) || N.Op == OpCode::Sum ||
+        N.Op == OpCode::Max || N.Op == OpCode::Min || N.Op == OpCode::OneHot)
       Err << "left outside a kernel: " << printNode(Fused, Id) << "\n";
     std::string Why;
     if (N.Op != OpCode::Kernel)
@@ -74,14 +76,16 @@ std::string checkFusion(const Graph &G, const RandomGraph &RG, uint64_t Seed, Co
     else
       Err << Why << "\n";
   }
-  Cov.Vetoes += Ctx.Stats.count("fuse.veto-recompute") + Ctx.Stats.count("fuse.veto-loops");
+  Cov.Vetoes += Ctx.Stats.count("fuse.veto-recompute") +
+                Ctx.Stats.count("fuse.veto-loops");
   Cov.Reshaped += Ctx.Stats.count("fuse.reshape-reduction");
   bool Exact = !Ctx.Stats.count("fuse.reshape-reduction");
   for (size_t K = 0; K < 2 && Err.str().empty(); ++K) {
     const DimBindings &Bind = RG.Bindings[(Seed + K) % RG.Bindings.size()];
     EvalOptions EO;
     EO.Bindings = Bind;
-    TensorMap Args = randomArgs(Unfused, Bind, Seed * 7 + K, -2, 2, 2), A2 = Args;
+    TensorMap Args = randomArgs(Unfused, Bind, Seed * 7 + K, -2, 2, 2),
+              A2 = Args;
     TensorMap Want = evaluate(Unfused, Args, EO), Got = evaluate(Fused, A2, EO);
     for (const auto &[Name, V] : Want) {
       const Tensor &W = Got.at(Name);
@@ -90,20 +94,23 @@ std::string checkFusion(const Graph &G, const RandomGraph &RG, uint64_t Seed, Co
         Big = std::max(Big, std::isfinite(V.at(I)) ? std::fabs(V.at(I)) : 0.0);
       for (int64_t I = 0; I < V.numel(); ++I)
         if (!closeEnough(V.at(I), W.at(I), 0, Exact ? 0 : 1e-12 * Big)) {
-          Err << Name << "[" << I << "]: " << V.at(I) << " unfused, " << W.at(I) << " fused\n";
+          Err << Name << "[" << I << "]: " << V.at(I) << " unfused, " << W.at(I)
+              << " fused\n";
           break;
         }
     }
   }
   if (Err.str().empty())
     return "";
-  return Err.str() + "unfused:\n" + printGraph(Unfused) + "fused:\n" + printGraph(Fused);
+  return Err.str() + "unfused:\n" + printGraph(Unfused) + "fused:\n" +
+         printGraph(Fused);
 }
 
 TEST(FuseRandom, FusedGraphsEvaluateLikeUnfusedOnes) {
   int Failures = 0;
   Coverage Cov;
-  for (uint64_t Seed = 1; Seed <= static_cast<uint64_t>(graphCount()) && Failures < 3; ++Seed) {
+  for (uint64_t Seed = 1;
+       Seed <= static_cast<uint64_t>(graphCount()) && Failures < 3; ++Seed) {
     RandomGraph RG = generateRandomGraph(Seed);
     Graph F = withoutProbes(RG.G);
     Graph Grad = gradientGraph(costGraph(F), RG.FloatInputs);
@@ -122,11 +129,13 @@ TEST(FuseRandom, FusedGraphsEvaluateLikeUnfusedOnes) {
     }
   }
   EXPECT_EQ(Failures, 0);
-  std::printf("fused %d graph pairs: %d kernels, %d with several loops, %d with late values, "
-              "%d row reductions, %d gathers; %d graphs with a veto, %d with reshaped "
-              "reductions\n",
-              graphCount(), Cov.Kernels, Cov.MultiLoop, Cov.Late, Cov.RowReductions, Cov.Gathers,
-              Cov.Vetoes, Cov.Reshaped);
+  std::printf(
+      "fused %d graph pairs: %d kernels, %d with several loops, %d with late "
+      "values, "
+      "%d row reductions, %d gathers; %d graphs with a veto, %d with reshaped "
+      "reductions\n",
+      graphCount(), Cov.Kernels, Cov.MultiLoop, Cov.Late, Cov.RowReductions,
+      Cov.Gathers, Cov.Vetoes, Cov.Reshaped);
   EXPECT_GT(Cov.MultiLoop, 0);
   EXPECT_GT(Cov.Late, 0);
 }

@@ -18,7 +18,9 @@ namespace {
 using namespace netjit::testing;
 
 /// The pipeline codegen runs before fusion.
-std::string lowered() { return std::string(defaultPipeline()) + ",lower,fix(simplify,cse),dce"; }
+std::string lowered() {
+  return std::string(defaultPipeline()) + ",lower,fix(simplify,cse),dce";
+}
 
 /// Live top-level nodes of G with the op.
 int count(const Graph &G, OpCode Op) {
@@ -35,8 +37,9 @@ std::vector<KernelInfo> checkFused(const Graph &G) {
   std::vector<KernelInfo> Infos;
   for (NodeId Id : G.liveNodes()) {
     const Node &N = G.node(Id);
-    EXPECT_FALSE(hasTrait(N.Op, kElementwise) || N.Op == OpCode::Sum || N.Op == OpCode::Max ||
-                 N.Op == OpCode::Min || N.Op == OpCode::OneHot)
+    EXPECT_FALSE(hasTrait(N.Op, kElementwise) || N.Op == OpCode::Sum ||
+                 N.Op == OpCode::Max || N.Op == OpCode::Min ||
+                 N.Op == OpCode::OneHot)
         << "left outside: " << printNode(G, Id);
     if (N.Op == OpCode::Kernel)
       Infos.push_back(analyzeKernel(*N.Body));
@@ -48,12 +51,13 @@ std::vector<KernelInfo> checkFused(const Graph &G) {
 /// (labels in [0, IntHi)). Fusion only regroups nodes, so the interpreter
 /// computes the same operations; reductions it reshaped may sum in another
 /// order, hence the tolerance.
-void expectFusedValues(const Graph &Unfused, const Graph &Fused, std::vector<DimBindings> Binds,
-                       int64_t IntHi) {
+void expectFusedValues(const Graph &Unfused, const Graph &Fused,
+                       std::vector<DimBindings> Binds, int64_t IntHi) {
   uint64_t Seed = 1;
   for (const DimBindings &Bind : Binds) {
     SCOPED_TRACE(printGraph(Fused));
-    expectSameValues(Unfused, Fused, randomArgs(Unfused, Bind, Seed++, -3, 3, IntHi), 1e-12,
+    expectSameValues(Unfused, Fused,
+                     randomArgs(Unfused, Bind, Seed++, -3, 3, IntHi), 1e-12,
                      1e-12, Bind);
   }
 }
@@ -66,7 +70,7 @@ struct Fused {
 };
 
 Fused fuseText(const std::string &Text) {
-  Fused F{parseGraph(Text), {}, {}, {}};
+  Fused F{parseGraph(Text), Graph("fused"), {}, {}};
   runPipeline(F.Unfused, lowered());
   F.After = parseGraph(printGraph(F.Unfused));
   runPipeline(F.After, "fuse", &F.Ctx);
@@ -74,7 +78,8 @@ Fused fuseText(const std::string &Text) {
   return F;
 }
 
-const char *const kMlpLowered = R"(graph @mlp_classifier(%x: f32[B,784], %labels: i64[B], param %w1: f32[784,256], param %b1: f32[256], param %w2: f32[256,10], param %b2: f32[10]) {
+const char *const kMlpLowered =
+    R"(graph @mlp_classifier(%x: f32[B,784], %labels: i64[B], param %w1: f32[784,256], param %b1: f32[256], param %w2: f32[256,10], param %b2: f32[10]) {
   %0 = matmul(%x, %w1) : f32[B,256]
   %1 = broadcast(%b1) {shape=[B, 256]} : f32[B,256]
   %2 = add(%0, %1) : f32[B,256]
@@ -129,7 +134,8 @@ const char *const kMlpLowered = R"(graph @mlp_classifier(%x: f32[B,784], %labels
 // softmax gradient and db2 (three loops: max, sum of exp, outputs); the relu
 // backward and db1 (one loop). Broadcasts are index maps inside the bodies;
 // the transposes feeding the gradient matmuls stay outside.
-const char *const kMlpFused = R"(graph @mlp_classifier(%x: f32[B,784], %labels: i64[B], param %w1: f32[784,256], param %b1: f32[256], param %w2: f32[256,10], param %b2: f32[10]) {
+const char *const kMlpFused =
+    R"(graph @mlp_classifier(%x: f32[B,784], %labels: i64[B], param %w1: f32[784,256], param %b1: f32[256], param %w2: f32[256,10], param %b2: f32[10]) {
   %0 = matmul(%x, %w1) : f32[B,256]
   %1 = kernel(%0, %b1) : (f32[B,256], bool[B,256]) body(%in0: f32[B,256], %in1: f32[256]) {
     %0 = broadcast(%in1) {shape=[B, 256]} : f32[B,256]
@@ -206,7 +212,8 @@ TEST(Fuse, MlpClassifierGolden) {
   ASSERT_EQ(K.size(), 3u);
   EXPECT_EQ(K[0].NumLoops, 1);
   EXPECT_EQ(K[1].NumLoops, 3);
-  EXPECT_EQ(K[1].RecomputeCost, 1); // exp(z - m) in the sum's loop and the output loop
+  EXPECT_EQ(K[1].RecomputeCost,
+            1); // exp(z - m) in the sum's loop and the output loop
   EXPECT_EQ(K[2].NumLoops, 1);
   // 784x256 weights are too big for the interpreter at speed: check values
   // on the same graph with its matmuls, for B = 1 and 3.
@@ -214,7 +221,8 @@ TEST(Fuse, MlpClassifierGolden) {
 }
 
 TEST(Fuse, MlpClassifierThroughTheCodegenPipeline) {
-  Fused F = fuseText(R"(graph @mlp(%x: f32[B,8], %labels: i64[B], param %w1: f32[8,6], param %b1: f32[6], param %w2: f32[6,4], param %b2: f32[4]) {
+  Fused F = fuseText(
+      R"(graph @mlp(%x: f32[B,8], %labels: i64[B], param %w1: f32[8,6], param %b1: f32[6], param %w2: f32[6,4], param %b2: f32[4]) {
   %0 = matmul(%x, %w1) : f32[B,6]
   %1 = broadcast(%b1) {shape=[B, 6]} : f32[B,6]
   %2 = add(%0, %1) : f32[B,6]
@@ -241,7 +249,8 @@ TEST(Fuse, MlpClassifierThroughTheCodegenPipeline) {
   EXPECT_EQ(count(F.After, OpCode::Kernel), 3) << printGraph(F.After);
   EXPECT_EQ(count(F.After, OpCode::MatMul), 5);
   EXPECT_EQ(count(F.After, OpCode::Transpose), 3);
-  expectFusedValues(F.Unfused, F.After, {{{"B", 1}}, {{"B", 4}}, {{"B", 7}}}, 4);
+  expectFusedValues(F.Unfused, F.After, {{{"B", 1}}, {{"B", 4}}, {{"B", 7}}},
+                    4);
 }
 
 struct LossCase {
@@ -263,7 +272,8 @@ const LossCase Losses[] = {
   %3 = grad(%2, %y) : f32[B,D]
   return loss = %2, dy = %3
 }
-)", 1, 1},
+)",
+     1, 1},
     {"mae", R"(graph @mae(%t: f32[B,D], param %y: f32[B,D]) {
   %0 = sub(%y, %t) : f32[B,D]
   %1 = abs(%0) : f32[B,D]
@@ -271,14 +281,16 @@ const LossCase Losses[] = {
   %3 = grad(%2, %y) : f32[B,D]
   return loss = %2, dy = %3
 }
-)", 1, 1},
+)",
+     1, 1},
     {"xe", R"(graph @xe(%t: i64[B], param %z: f32[B,D]) {
   %0 = softmax_xent(%z, %t) : f32[B]
   %1 = mean(%0) {axes=[0], keepdims=false} : f32[]
   %2 = grad(%1, %z) : f32[B,D]
   return loss = %1, dz = %2
 }
-)", 1, 3},
+)",
+     1, 3},
     {"hinge", R"(graph @hinge(%t: i64[B], param %o: f32[B,D]) {
   %0 = one_hot(%t) {depth=D, dtype=bool} : bool[B,D]
   %1 = constant() {value=-inf} : f32[]
@@ -296,18 +308,21 @@ const LossCase Losses[] = {
   %13 = grad(%12, %o) : f32[B,D]
   return loss = %12, do = %13
 }
-)", 1, 3},
+)",
+     1, 3},
 };
 
 TEST(Fuse, LossesAndGradientsFuseIntoOneKernel) {
   for (const LossCase &L : Losses) {
     SCOPED_TRACE(L.Name);
     Fused F = fuseText(L.Text);
-    ASSERT_EQ(F.Kernels.size(), static_cast<size_t>(L.Kernels)) << printGraph(F.After);
+    ASSERT_EQ(F.Kernels.size(), static_cast<size_t>(L.Kernels))
+        << printGraph(F.After);
     EXPECT_LE(F.Kernels.size(), 2u);
     EXPECT_EQ(F.Kernels[0].NumLoops, L.Loops);
-    expectFusedValues(F.Unfused, F.After,
-                      {{{"B", 1}, {"D", 1}}, {{"B", 3}, {"D", 5}}, {{"B", 2}, {"D", 17}}}, 1);
+    expectFusedValues(
+        F.Unfused, F.After,
+        {{{"B", 1}, {"D", 1}}, {{"B", 3}, {"D", 5}}, {{"B", 2}, {"D", 17}}}, 1);
   }
 }
 
@@ -329,8 +344,10 @@ TEST(Fuse, TheCostVetoKeepsExpensiveValuesAsOutputs) {
   std::vector<KernelInfo> K = checkFused(R.After);
   ASSERT_EQ(K.size(), 2u) << printGraph(R.After);
   EXPECT_EQ(R.After.node(R.After.outputs()[0].Value).Op, OpCode::Result);
-  for (DimBindings Bind : {DimBindings{{"B", 1}, {"N", 1}}, DimBindings{{"B", 3}, {"N", 5}}})
-    expectSameValues(R.Before, R.After, randomArgs(R.Before, Bind, 3), 1e-12, 1e-12, Bind);
+  for (DimBindings Bind :
+       {DimBindings{{"B", 1}, {"N", 1}}, DimBindings{{"B", 3}, {"N", 5}}})
+    expectSameValues(R.Before, R.After, randomArgs(R.Before, Bind, 3), 1e-12,
+                     1e-12, Bind);
   // exp(x) / max(exp(x)) repeats one exp: within the budget, one kernel.
   PassRun S = runOnText("fuse", R"(graph @g(%x: f64[B,N]) {
   %0 = exp(%x) : f64[B,N]
@@ -361,14 +378,16 @@ TEST(Fuse, ReductionsOverOtherAxesAreReshaped) {
   for (int64_t T : {1, 3})
     for (int64_t B : {1, 2}) {
       DimBindings Bind{{"T", T}, {"B", B}};
-      expectSameValues(R.Before, R.After, randomArgs(R.Before, Bind, 5), 1e-12, 1e-12, Bind);
+      expectSameValues(R.Before, R.After, randomArgs(R.Before, Bind, 5), 1e-12,
+                       1e-12, Bind);
     }
 }
 
 TEST(Fuse, BroadcastsAreIndexMaps) {
   // The bias broadcast is read by two kernels and copied into both; the
   // broadcast zeros that are an output are a kernel of their own.
-  PassRun R = runOnText("fuse", R"(graph @g(%x: f32[B,3], %b: f32[3], %w: f32[3,3]) {
+  PassRun R =
+      runOnText("fuse", R"(graph @g(%x: f32[B,3], %b: f32[3], %w: f32[3,3]) {
   %0 = broadcast(%b) {shape=[B, 3]} : f32[B,3]
   %1 = add(%x, %0) : f32[B,3]
   %2 = matmul(%1, %w) : f32[B,3]
@@ -385,7 +404,9 @@ TEST(Fuse, BroadcastsAreIndexMaps) {
 }
 
 TEST(Fuse, BoundariesStayOutside) {
-  PassRun R = runOnText("fuse", R"(graph @g(%x: f64[B,4], %k: i64[], %h0: f64[B,4], %xs: f64[T,B,4]) {
+  PassRun R = runOnText(
+      "fuse",
+      R"(graph @g(%x: f64[B,4], %k: i64[], %h0: f64[B,4], %xs: f64[T,B,4]) {
   %0 = exp(%x) : f64[B,4]
   %1 = random_uniform(%k) : f64[B,4]
   %2 = mul(%0, %1) : f64[B,4]
@@ -402,14 +423,16 @@ TEST(Fuse, BoundariesStayOutside) {
 }
 )");
   checkFused(R.After);
-  for (OpCode Op : {OpCode::RandomUniform, OpCode::Transpose, OpCode::Scan, OpCode::Argmax})
+  for (OpCode Op :
+       {OpCode::RandomUniform, OpCode::Transpose, OpCode::Scan, OpCode::Argmax})
     EXPECT_EQ(count(R.After, Op), 1) << opName(Op);
   // exp(x) * r and scan_result * that are one kernel (the scan reads only
   // arguments); neg of the transpose is a second.
   EXPECT_EQ(count(R.After, OpCode::Kernel), 2) << printGraph(R.After);
   for (int64_t B : {1, 3}) {
     DimBindings Bind{{"B", B}, {"T", 2}};
-    expectSameValues(R.Before, R.After, randomArgs(R.Before, Bind, 9), 1e-12, 1e-12, Bind);
+    expectSameValues(R.Before, R.After, randomArgs(R.Before, Bind, 9), 1e-12,
+                     1e-12, Bind);
   }
 }
 

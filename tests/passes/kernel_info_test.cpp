@@ -37,8 +37,9 @@ const Graph &kernelBody(const Graph &G) {
 std::string kernelText(const std::string &Args, const std::string &ResultTypes,
                        const std::string &Operands, const std::string &BodyArgs,
                        const std::string &Body) {
-  return "graph @k(" + Args + ") {\n  %0 = kernel(" + Operands + ") : (" + ResultTypes +
-         ") body(" + BodyArgs + ") {\n" + Body + "  }\n  %1 = result(%0) {index=0} : " +
+  return "graph @k(" + Args + ") {\n  %0 = kernel(" + Operands + ") : (" +
+         ResultTypes + ") body(" + BodyArgs + ") {\n" + Body +
+         "  }\n  %1 = result(%0) {index=0} : " +
          ResultTypes.substr(0, ResultTypes.find(", ") == std::string::npos
                                    ? ResultTypes.size()
                                    : ResultTypes.find(", ")) +
@@ -57,7 +58,8 @@ NodeId bodyNode(const Graph &Body, unsigned N) {
   throw Error("no node %" + std::to_string(N));
 }
 
-std::vector<unsigned> numbers(const Graph &Body, const std::vector<NodeId> &Ids) {
+std::vector<unsigned> numbers(const Graph &Body,
+                              const std::vector<NodeId> &Ids) {
   std::vector<unsigned> Out;
   for (NodeId Id : Ids)
     for (unsigned N = 0;; ++N)
@@ -68,18 +70,19 @@ std::vector<unsigned> numbers(const Graph &Body, const std::vector<NodeId> &Ids)
   return Out;
 }
 
-const char *const kSoftmaxBody = "    %0 = max(%a) {axes=[1], keepdims=true} : f32[B,1]\n"
-                                 "    %1 = broadcast(%0) {shape=[B, 10]} : f32[B,10]\n"
-                                 "    %2 = sub(%a, %1) : f32[B,10]\n"
-                                 "    %3 = exp(%2) : f32[B,10]\n"
-                                 "    %4 = sum(%3) {axes=[1], keepdims=true} : f32[B,1]\n"
-                                 "    %5 = broadcast(%4) {shape=[B, 10]} : f32[B,10]\n"
-                                 "    %6 = div(%3, %5) : f32[B,10]\n"
-                                 "    return %6\n";
+const char *const kSoftmaxBody =
+    "    %0 = max(%a) {axes=[1], keepdims=true} : f32[B,1]\n"
+    "    %1 = broadcast(%0) {shape=[B, 10]} : f32[B,10]\n"
+    "    %2 = sub(%a, %1) : f32[B,10]\n"
+    "    %3 = exp(%2) : f32[B,10]\n"
+    "    %4 = sum(%3) {axes=[1], keepdims=true} : f32[B,1]\n"
+    "    %5 = broadcast(%4) {shape=[B, 10]} : f32[B,10]\n"
+    "    %6 = div(%3, %5) : f32[B,10]\n"
+    "    return %6\n";
 
 TEST(KernelInfo, SoftmaxHasThreeLoops) {
-  Graph G = parseGraph(kernelText("%z: f32[B,10]", "f32[B,10]", "%z", "%a: f32[B,10]",
-                                  kSoftmaxBody));
+  Graph G = parseGraph(kernelText("%z: f32[B,10]", "f32[B,10]", "%z",
+                                  "%a: f32[B,10]", kSoftmaxBody));
   const Graph &Body = kernelBody(G);
   KernelInfo I = analyzeKernel(Body);
   EXPECT_EQ(shapeStr(I.RShape), "[B]");
@@ -108,15 +111,16 @@ TEST(KernelInfo, SoftmaxHasThreeLoops) {
   EXPECT_TRUE(I.RowStart[3].empty());
   // exp is evaluated in loops 1 and 2: one repeated transcendental.
   EXPECT_EQ(I.RecomputeCost, 1);
-  EXPECT_TRUE(I.Prologue.empty() && I.EpilogueS.empty() && I.EpilogueLoop.empty());
+  EXPECT_TRUE(I.Prologue.empty() && I.EpilogueS.empty() &&
+              I.EpilogueLoop.empty());
 }
 
 TEST(KernelInfo, ColumnReductionIsLate) {
   // y = x * b + s (b per column, s per row); c = sum(y, axis 0) * b;
   // t = sum(y) / B.
   Graph G = parseGraph(kernelText(
-      "%x: f32[B,4], %b: f32[4], %s: f32[B,1]", "f32[4], f32[], f32[B,4]", "%x, %b, %s",
-      "%x0: f32[B,4], %b0: f32[4], %s0: f32[B,1]",
+      "%x: f32[B,4], %b: f32[4], %s: f32[B,1]", "f32[4], f32[], f32[B,4]",
+      "%x, %b, %s", "%x0: f32[B,4], %b0: f32[4], %s0: f32[B,1]",
       "    %0 = broadcast(%b0) {shape=[B, 4]} : f32[B,4]\n"
       "    %1 = mul(%x0, %0) : f32[B,4]\n"
       "    %2 = broadcast(%s0) {shape=[B, 4]} : f32[B,4]\n"
@@ -131,8 +135,10 @@ TEST(KernelInfo, ColumnReductionIsLate) {
   KernelInfo I = analyzeKernel(Body);
   EXPECT_EQ(I.ArgClass, (std::vector<VC>{VC::E, VC::Col, VC::Row}));
   EXPECT_EQ(I.NumLoops, 1);
-  std::vector<VC> Classes{VC::E, VC::E, VC::E, VC::E, VC::Col, VC::Col, VC::S, VC::S, VC::S};
-  std::vector<bool> Late{false, false, false, false, true, true, true, false, true};
+  std::vector<VC> Classes{VC::E,   VC::E, VC::E, VC::E, VC::Col,
+                          VC::Col, VC::S, VC::S, VC::S};
+  std::vector<bool> Late{false, false, false, false, true,
+                         true,  true,  false, true};
   for (unsigned N = 0; N < 9; ++N) {
     EXPECT_EQ(I.classOf(bodyNode(Body, N)), Classes[N]) << "%" << N;
     EXPECT_EQ(I.isLate(bodyNode(Body, N)), Late[N]) << "%" << N;
@@ -148,24 +154,25 @@ TEST(KernelInfo, ColumnReductionIsLate) {
 
 TEST(KernelInfo, CrossEntropyRowValues) {
   // xent = logsumexp(z) - z[t], per row, summed; dz = softmax(z) - one_hot(t).
-  Graph G = parseGraph(kernelText(
-      "%z: f32[B,10], %t: i64[B]", "f32[], f32[B,10]", "%z, %t", "%a: f32[B,10], %i: i64[B]",
-      "    %0 = reshape(%i) {shape=[B, 1]} : i64[B,1]\n"
-      "    %1 = gather(%a, %0) {axis=1} : f32[B,1]\n"
-      "    %2 = max(%a) {axes=[1], keepdims=true} : f32[B,1]\n"
-      "    %3 = broadcast(%2) {shape=[B, 10]} : f32[B,10]\n"
-      "    %4 = sub(%a, %3) : f32[B,10]\n"
-      "    %5 = exp(%4) : f32[B,10]\n"
-      "    %6 = sum(%5) {axes=[1], keepdims=true} : f32[B,1]\n"
-      "    %7 = log(%6) : f32[B,1]\n"
-      "    %8 = add(%2, %7) : f32[B,1]\n"
-      "    %9 = sub(%8, %1) : f32[B,1]\n"
-      "    %10 = sum(%9) {axes=[0, 1], keepdims=false} : f32[]\n"
-      "    %11 = one_hot(%i) {depth=10, dtype=f32} : f32[B,10]\n"
-      "    %12 = broadcast(%6) {shape=[B, 10]} : f32[B,10]\n"
-      "    %13 = div(%5, %12) : f32[B,10]\n"
-      "    %14 = sub(%13, %11) : f32[B,10]\n"
-      "    return %10, %14\n"));
+  Graph G = parseGraph(
+      kernelText("%z: f32[B,10], %t: i64[B]", "f32[], f32[B,10]", "%z, %t",
+                 "%a: f32[B,10], %i: i64[B]",
+                 "    %0 = reshape(%i) {shape=[B, 1]} : i64[B,1]\n"
+                 "    %1 = gather(%a, %0) {axis=1} : f32[B,1]\n"
+                 "    %2 = max(%a) {axes=[1], keepdims=true} : f32[B,1]\n"
+                 "    %3 = broadcast(%2) {shape=[B, 10]} : f32[B,10]\n"
+                 "    %4 = sub(%a, %3) : f32[B,10]\n"
+                 "    %5 = exp(%4) : f32[B,10]\n"
+                 "    %6 = sum(%5) {axes=[1], keepdims=true} : f32[B,1]\n"
+                 "    %7 = log(%6) : f32[B,1]\n"
+                 "    %8 = add(%2, %7) : f32[B,1]\n"
+                 "    %9 = sub(%8, %1) : f32[B,1]\n"
+                 "    %10 = sum(%9) {axes=[0, 1], keepdims=false} : f32[]\n"
+                 "    %11 = one_hot(%i) {depth=10, dtype=f32} : f32[B,10]\n"
+                 "    %12 = broadcast(%6) {shape=[B, 10]} : f32[B,10]\n"
+                 "    %13 = div(%5, %12) : f32[B,10]\n"
+                 "    %14 = sub(%13, %11) : f32[B,10]\n"
+                 "    return %10, %14\n"));
   const Graph &Body = kernelBody(G);
   KernelInfo I = analyzeKernel(Body);
   EXPECT_EQ(I.ArgClass, (std::vector<VC>{VC::E, VC::Row}));
@@ -176,19 +183,22 @@ TEST(KernelInfo, CrossEntropyRowValues) {
   EXPECT_EQ(numbers(Body, I.RowStart[1]), std::vector<unsigned>{2});
   EXPECT_EQ(numbers(Body, I.RowStart[2]), (std::vector<unsigned>{6, 7, 8, 9}));
   EXPECT_EQ(numbers(Body, I.RowAccumulate), std::vector<unsigned>{10});
-  EXPECT_EQ(numbers(Body, I.Loop[2]), (std::vector<unsigned>{3, 4, 5, 11, 12, 13, 14}));
+  EXPECT_EQ(numbers(Body, I.Loop[2]),
+            (std::vector<unsigned>{3, 4, 5, 11, 12, 13, 14}));
   EXPECT_EQ(I.classOf(bodyNode(Body, 11)), VC::E);
   EXPECT_TRUE(I.isLate(bodyNode(Body, 10)));
 }
 
 TEST(KernelInfo, SquareDomainArgumentsFollowTheirUse) {
   // In a [3,3] domain a [3] argument is a column when a broadcast reads it.
-  Graph G = parseGraph(kernelText("%x: f32[3,3], %b: f32[3]", "f32[3,3]", "%x, %b",
-                                  "%a: f32[3,3], %c: f32[3]",
-                                  "    %0 = broadcast(%c) {shape=[3, 3]} : f32[3,3]\n"
-                                  "    %1 = add(%a, %0) : f32[3,3]\n"
-                                  "    return %1\n"));
-  EXPECT_EQ(analyzeKernel(kernelBody(G)).ArgClass, (std::vector<VC>{VC::E, VC::Col}));
+  Graph G =
+      parseGraph(kernelText("%x: f32[3,3], %b: f32[3]", "f32[3,3]", "%x, %b",
+                            "%a: f32[3,3], %c: f32[3]",
+                            "    %0 = broadcast(%c) {shape=[3, 3]} : f32[3,3]\n"
+                            "    %1 = add(%a, %0) : f32[3,3]\n"
+                            "    return %1\n"));
+  EXPECT_EQ(analyzeKernel(kernelBody(G)).ArgClass,
+            (std::vector<VC>{VC::E, VC::Col}));
 }
 
 TEST(KernelInfo, ScalarAndVectorDomains) {
@@ -198,9 +208,10 @@ TEST(KernelInfo, ScalarAndVectorDomains) {
   EXPECT_TRUE(I.RShape.empty());
   EXPECT_EQ(I.K.str(), "1");
   EXPECT_EQ(I.ArgClass, std::vector<VC>{VC::E});
-  Graph V = parseGraph(kernelText("%x: f64[N]", "f64[]", "%x", "%a: f64[N]",
-                                  "    %0 = sum(%a) {axes=[0], keepdims=false} : f64[]\n"
-                                  "    return %0\n"));
+  Graph V = parseGraph(
+      kernelText("%x: f64[N]", "f64[]", "%x", "%a: f64[N]",
+                 "    %0 = sum(%a) {axes=[0], keepdims=false} : f64[]\n"
+                 "    return %0\n"));
   KernelInfo J = analyzeKernel(kernelBody(V));
   EXPECT_EQ(J.K.str(), "N");
   EXPECT_EQ(J.R.str(), "1");
@@ -218,7 +229,8 @@ class KernelMisfits : public ::testing::TestWithParam<Misfit> {};
 
 TEST_P(KernelMisfits, AreRejectedByName) {
   const Misfit &M = GetParam();
-  Graph G = parseGraph(kernelText(M.Args, M.Types, M.Operands, M.BodyArgs, M.Body));
+  Graph G =
+      parseGraph(kernelText(M.Args, M.Types, M.Operands, M.BodyArgs, M.Body));
   std::string Why;
   EXPECT_FALSE(tryAnalyzeKernel(kernelBody(G), &Why).has_value()) << M.What;
   EXPECT_THAT(Why, HasSubstr(M.Message)) << M.What;
@@ -226,7 +238,8 @@ TEST_P(KernelMisfits, AreRejectedByName) {
 }
 
 const Misfit Misfits[] = {
-    {"matmul", "%x: f32[4,4], %w: f32[4,4]", "f32[4,4]", "%x, %w", "%a: f32[4,4], %v: f32[4,4]",
+    {"matmul", "%x: f32[4,4], %w: f32[4,4]", "f32[4,4]", "%x, %w",
+     "%a: f32[4,4], %v: f32[4,4]",
      "    %0 = matmul(%a, %v) : f32[4,4]\n    return %0\n",
      "'matmul' cannot appear in a kernel body"},
     {"partial reduction", "%x: f32[T,B,4]", "f32[B,4]", "%x", "%a: f32[T,B,4]",
@@ -237,29 +250,33 @@ const Misfit Misfits[] = {
      "    %1 = broadcast(%0) {shape=[B, 4]} : f32[B,4]\n"
      "    %2 = sub(%a, %1) : f32[B,4]\n    return %2\n",
      "reads a late value"},
-    {"scalar output before the loop", "%x: f32[B,4], %p: f32[]", "f32[], f32[B,4]", "%x, %p",
-     "%a: f32[B,4], %q: f32[]",
+    {"scalar output before the loop", "%x: f32[B,4], %p: f32[]",
+     "f32[], f32[B,4]", "%x, %p", "%a: f32[B,4], %q: f32[]",
      "    %0 = exp(%q) : f32[]\n"
      "    %1 = broadcast(%0) {shape=[B, 4]} : f32[B,4]\n"
      "    %2 = mul(%a, %1) : f32[B,4]\n    return %0, %2\n",
      "a kernel output must be E, Row or late"},
-    {"two domains", "%x: f32[B,4], %y: f32[B,5]", "f32[B,4], f32[B,5]", "%x, %y", "%a: f32[B,4], %c: f32[B,5]",
-     "    %0 = neg(%a) : f32[B,4]\n    %1 = neg(%c) : f32[B,5]\n    return %0, %1\n",
+    {"two domains", "%x: f32[B,4], %y: f32[B,5]", "f32[B,4], f32[B,5]",
+     "%x, %y", "%a: f32[B,4], %c: f32[B,5]",
+     "    %0 = neg(%a) : f32[B,4]\n    %1 = neg(%c) : f32[B,5]\n    return %0, "
+     "%1\n",
      "has no common domain"},
-    {"row broadcast along the wrong axis", "%x: f32[3,3], %r: f32[3,1]", "f32[3,3]", "%x, %r",
-     "%a: f32[3,3], %c: f32[3,1]",
+    {"row broadcast along the wrong axis", "%x: f32[3,3], %r: f32[3,1]",
+     "f32[3,3]", "%x, %r", "%a: f32[3,3], %c: f32[3,1]",
      "    %0 = reshape(%c) {shape=[3]} : f32[3]\n"
      "    %1 = broadcast(%0) {shape=[3, 3]} : f32[3,3]\n"
      "    %2 = add(%a, %1) : f32[3,3]\n    return %2\n",
      "is not an index map of the domain"},
-    {"column reduction to a scalar", "%x: f32[B,4]", "f32[]", "%x", "%a: f32[B,4]",
+    {"column reduction to a scalar", "%x: f32[B,4]", "f32[]", "%x",
+     "%a: f32[B,4]",
      "    %0 = sum(%a) {axes=[0], keepdims=false} : f32[4]\n"
      "    %1 = sum(%0) {axes=[0], keepdims=false} : f32[]\n    return %1\n",
      "reducing a Col value"},
-    {"output is an argument", "%x: f32[B,4]", "f32[B,4]", "%x", "%a: f32[B,4]", "    return %a\n",
-     "a kernel output cannot be an argument"},
+    {"output is an argument", "%x: f32[B,4]", "f32[B,4]", "%x", "%a: f32[B,4]",
+     "    return %a\n", "a kernel output cannot be an argument"},
     {"gather along rows", "%x: f32[B,4], %t: i64[1,4]", "f32[1,4]", "%x, %t",
-     "%a: f32[B,4], %i: i64[1,4]", "    %0 = gather(%a, %i) {axis=0} : f32[1,4]\n    return %0\n",
+     "%a: f32[B,4], %i: i64[1,4]",
+     "    %0 = gather(%a, %i) {axis=0} : f32[1,4]\n    return %0\n",
      "the index must be a Row or S value"},
     {"vector constant", "%x: f32[B,2]", "f32[B,2]", "%x", "%a: f32[B,2]",
      "    %0 = constant() {value=[1.0, 2.0]} : f32[2]\n"

@@ -23,7 +23,9 @@ namespace {
 using namespace netjit::testing;
 
 TEST(Lower, EveryRuleAsText) {
-  PassRun R = runOnText("lower", R"(graph @g(%x: f32[B,4], %t: i64[B], %i: i32[B,1], %u: f32[B,1]) {
+  PassRun R = runOnText(
+      "lower",
+      R"(graph @g(%x: f32[B,4], %t: i64[B], %i: i32[B,1], %u: f32[B,1]) {
   %0 = softmax(%x) {axis=1} : f32[B,4]
   %1 = log_softmax(%x) {axis=0} : f32[B,4]
   %2 = logsumexp(%x) {axes=[1], keepdims=false} : f32[B]
@@ -37,7 +39,8 @@ TEST(Lower, EveryRuleAsText) {
   // %0 and the sum %4 of the softmax (interning), guarded by |m| < inf;
   // softmax_xent reuses the logsumexp %21; mean multiplies by 1/(4*B);
   // scatter_add selects the broadcast update where one_hot(i) is set.
-  EXPECT_EQ(printGraph(R.After), R"(graph @g(%x: f32[B,4], %t: i64[B], %i: i32[B,1], %u: f32[B,1]) {
+  EXPECT_EQ(printGraph(R.After),
+            R"(graph @g(%x: f32[B,4], %t: i64[B], %i: i32[B,1], %u: f32[B,1]) {
   %0 = max(%x) {axes=[1], keepdims=true} : f32[B,1]
   %1 = broadcast(%0) {shape=[B, 4]} : f32[B,4]
   %2 = sub(%x, %1) : f32[B,4]
@@ -79,15 +82,17 @@ TEST(Lower, EveryRuleAsText) {
   return s = %6, ls = %14, lse = %22, xe = %26, m = %31, sa = %37
 }
 )");
-  for (const char *Rule : {"softmax", "log_softmax", "logsumexp", "softmax_xent", "mean",
-                           "scatter_add"})
+  for (const char *Rule : {"softmax", "log_softmax", "logsumexp",
+                           "softmax_xent", "mean", "scatter_add"})
     EXPECT_EQ(R.hits(std::string("lower.") + Rule), 1) << Rule;
   expectSameNumbers(R, -3, 3, 4, 1e-5);
 }
 
 TEST(Lower, LeavesOtherFormsAlone) {
   // scatter_add along a non-last axis, or with several indices per row, stays.
-  expectUnchanged("lower", R"(graph @g(%i: i64[2,B], %u: f32[2,B], %j: i64[B,2], %v: f32[B,2]) {
+  expectUnchanged(
+      "lower",
+      R"(graph @g(%i: i64[2,B], %u: f32[2,B], %j: i64[B,2], %v: f32[B,2]) {
   %0 = scatter_add(%i, %u) {axis=0, size=3} : f32[3,B]
   %1 = scatter_add(%j, %v) {axis=1, size=5} : f32[B,5]
   %2 = exp(%v) : f32[B,2]
@@ -102,9 +107,11 @@ enum class Mix { Ordinary, Large, NegInf, Specials };
 /// A random float: ordinary values in [-3, 3], plus (by mix) magnitudes up
 /// to 1e30 (f32) / 1e300 (f64), -inf entries and whole rows of -inf, +inf
 /// and NaN.
-Tensor drawFloats(DType T, std::vector<int64_t> Shape, Mix M, std::mt19937_64 &Rng) {
+Tensor drawFloats(DType T, std::vector<int64_t> Shape, Mix M,
+                  std::mt19937_64 &Rng) {
   Tensor X(T, Shape);
-  double Huge = T == DType::F32 ? 1e30 : 1e300, Inf = std::numeric_limits<double>::infinity();
+  double Huge = T == DType::F32 ? 1e30 : 1e300,
+         Inf = std::numeric_limits<double>::infinity();
   int64_t Row = Shape.empty() ? 1 : Shape.back();
   std::uniform_real_distribution<double> U(-3, 3), P(0, 1);
   bool RowOfInf = false;
@@ -129,25 +136,30 @@ Tensor drawFloats(DType T, std::vector<int64_t> Shape, Mix M, std::mt19937_64 &R
 /// Rel * (|v| + 1), or Rel * (|v| + the largest finite input magnitude) for
 /// a difference of two values of the inputs' magnitude (softmax_xent:
 /// logsumexp(z) - z[t] cancels).
-void checkLowering(const std::string &Text, Mix M, uint64_t Seed, bool Cancels = false) {
+void checkLowering(const std::string &Text, Mix M, uint64_t Seed,
+                   bool Cancels = false) {
   Graph Before = parseGraph(Text), After = parseGraph(Text);
   runPipeline(After, "lower,fix(simplify,cse),dce");
-  ASSERT_FALSE(hasOp(After, OpCode::Softmax) || hasOp(After, OpCode::LogSoftmax) ||
-               hasOp(After, OpCode::LogSumExp) || hasOp(After, OpCode::SoftmaxXent) ||
-               hasOp(After, OpCode::Mean))
+  ASSERT_FALSE(hasOp(After, OpCode::Softmax) ||
+               hasOp(After, OpCode::LogSoftmax) ||
+               hasOp(After, OpCode::LogSumExp) ||
+               hasOp(After, OpCode::SoftmaxXent) || hasOp(After, OpCode::Mean))
       << printGraph(After);
   std::mt19937_64 Rng(Seed);
-  for (DimBindings Bind : {DimBindings{{"B", 1}, {"N", 1}}, DimBindings{{"B", 3}, {"N", 7}},
-                           DimBindings{{"B", 5}, {"N", 1}}, DimBindings{{"B", 1}, {"N", 13}}}) {
+  for (DimBindings Bind :
+       {DimBindings{{"B", 1}, {"N", 1}}, DimBindings{{"B", 3}, {"N", 7}},
+        DimBindings{{"B", 5}, {"N", 1}}, DimBindings{{"B", 1}, {"N", 13}}}) {
     TensorMap Args;
     double Scale = 0;
     for (NodeId A : Before.arguments()) {
       const TensorType &T = Before.type(A);
       std::vector<int64_t> Shape = evaluateShape(T.Dims, Bind);
-      Tensor X = isFloat(T.Dtype) ? drawFloats(T.Dtype, Shape, M, Rng) : Tensor(T.Dtype, Shape);
+      Tensor X = isFloat(T.Dtype) ? drawFloats(T.Dtype, Shape, M, Rng)
+                                  : Tensor(T.Dtype, Shape);
       for (int64_t I = 0; I < X.numel(); ++I) {
         if (isInteger(T.Dtype)) // labels within the last axis (N)
-          X.set(I, static_cast<double>(Rng() % static_cast<uint64_t>(Bind.at("N"))));
+          X.set(I, static_cast<double>(Rng() %
+                                       static_cast<uint64_t>(Bind.at("N"))));
         else if (std::isfinite(X.at(I)))
           Scale = std::max(Scale, std::fabs(X.at(I)));
       }
@@ -156,22 +168,26 @@ void checkLowering(const std::string &Text, Mix M, uint64_t Seed, bool Cancels =
     EvalOptions EO;
     EO.Bindings = Bind;
     TensorMap A1 = Args, A2 = Args;
-    const Tensor Want = evaluate(Before, A1, EO).at("y"), Got = evaluate(After, A2, EO).at("y");
+    const Tensor Want = evaluate(Before, A1, EO).at("y"),
+                 Got = evaluate(After, A2, EO).at("y");
     double Rel = Want.dtype() == DType::F32 ? 4e-6 : 1e-14;
     ASSERT_EQ(Want.shape(), Got.shape());
     for (int64_t I = 0; I < Want.numel(); ++I) {
       double V = Want.at(I), W = Got.at(I);
-      ASSERT_EQ(std::isnan(V), std::isnan(W)) << Text << "element " << I << ": " << V << " vs " << W;
-      ASSERT_TRUE(closeEnough(V, W, 0, Rel * (std::fabs(V) + (Cancels ? Scale : 0) + 1)))
-          << Text << "element " << I << ": " << V << " vs " << W << " (B=" << Bind.at("B")
-          << ", N=" << Bind.at("N") << ")";
+      ASSERT_EQ(std::isnan(V), std::isnan(W))
+          << Text << "element " << I << ": " << V << " vs " << W;
+      ASSERT_TRUE(closeEnough(V, W, 0,
+                              Rel * (std::fabs(V) + (Cancels ? Scale : 0) + 1)))
+          << Text << "element " << I << ": " << V << " vs " << W
+          << " (B=" << Bind.at("B") << ", N=" << Bind.at("N") << ")";
     }
   }
 }
 
-std::string unaryGraph(const std::string &Type, const std::string &Stmt, const std::string &Out) {
-  return "graph @g(%x: " + Type + ", %t: i64[B]) {\n  %0 = " + Stmt + " : " + Out +
-         "\n  return y = %0\n}\n";
+std::string unaryGraph(const std::string &Type, const std::string &Stmt,
+                       const std::string &Out) {
+  return "graph @g(%x: " + Type + ", %t: i64[B]) {\n  %0 = " + Stmt + " : " +
+         Out + "\n  return y = %0\n}\n";
 }
 
 TEST(Lower, ValuesMatchTheHighLevelOps) {
@@ -191,7 +207,8 @@ TEST(Lower, ValuesMatchTheHighLevelOps) {
   for (const char *Dtype : {"f32", "f64"})
     for (const auto &[Stmt, Out] : Ops)
       for (Mix M : {Mix::Ordinary, Mix::Large, Mix::NegInf, Mix::Specials}) {
-        checkLowering(unaryGraph(std::string(Dtype) + "[B,N]", Stmt, std::string(Dtype) + Out),
+        checkLowering(unaryGraph(std::string(Dtype) + "[B,N]", Stmt,
+                                 std::string(Dtype) + Out),
                       M, Seed++, Stmt.rfind("softmax_xent", 0) == 0);
         if (::testing::Test::HasFatalFailure())
           return;
@@ -200,11 +217,18 @@ TEST(Lower, ValuesMatchTheHighLevelOps) {
 
 TEST(Lower, ValuesOfRank3AndSizeOneAxes) {
   for (Mix M : {Mix::Ordinary, Mix::Large, Mix::NegInf}) {
-    checkLowering(unaryGraph("f64[B,1,N]", "logsumexp(%x) {axes=[0, 2], keepdims=false}", "f64[1]"),
+    checkLowering(unaryGraph("f64[B,1,N]",
+                             "logsumexp(%x) {axes=[0, 2], keepdims=false}",
+                             "f64[1]"),
                   M, 100);
-    checkLowering(unaryGraph("f32[B,1,N]", "softmax(%x) {axis=1}", "f32[B,1,N]"), M, 101);
-    checkLowering(unaryGraph("f32[B,1,N]", "log_softmax(%x) {axis=2}", "f32[B,1,N]"), M, 102);
-    checkLowering(unaryGraph("f32[B,1,N]", "mean(%x) {axes=[1, 2], keepdims=false}", "f32[B]"),
+    checkLowering(
+        unaryGraph("f32[B,1,N]", "softmax(%x) {axis=1}", "f32[B,1,N]"), M, 101);
+    checkLowering(
+        unaryGraph("f32[B,1,N]", "log_softmax(%x) {axis=2}", "f32[B,1,N]"), M,
+        102);
+    checkLowering(unaryGraph("f32[B,1,N]",
+                             "mean(%x) {axes=[1, 2], keepdims=false}",
+                             "f32[B]"),
                   M, 103);
   }
 }
@@ -225,7 +249,8 @@ TEST(Lower, CrossEntropyAndItsGradientShareOneExp) {
   return loss = %1, dz = %2
 }
 )");
-  runPipeline(G, std::string(defaultPipeline()) + ",lower,fix(simplify,cse),dce");
+  runPipeline(G,
+              std::string(defaultPipeline()) + ",lower,fix(simplify,cse),dce");
   int Exps = 0, Maxes = 0;
   for (NodeId Id : G.liveNodes()) {
     Exps += G.node(Id).Op == OpCode::Exp;
@@ -258,13 +283,16 @@ TEST(Lower, RandomGraphsKeepTheirValues) {
     EvalOptions EO;
     EO.Bindings = Bind;
     TensorMap A0 = Args, A1 = Args, A2 = Args;
-    TensorMap Mag = evaluate(Ref, A0, EO), V = evaluate(Before, A1, EO), W = evaluate(After, A2, EO);
+    TensorMap Mag = evaluate(Ref, A0, EO), V = evaluate(Before, A1, EO),
+              W = evaluate(After, A2, EO);
     for (const Output &O : F.outputs()) {
-      const Tensor &X = V.at(O.Name), &Y = W.at(O.Name), &M = Mag.at("mag." + O.Name);
+      const Tensor &X = V.at(O.Name), &Y = W.at(O.Name),
+                   &M = Mag.at("mag." + O.Name);
       for (int64_t I = 0; I < X.numel(); ++I)
-        ASSERT_TRUE(closeEnough(X.at(I), Y.at(I), 0, 1e-10 * std::fabs(X.at(I)) + 1e-12 * M.at(I)))
-            << "seed " << Seed << " " << O.Name << "[" << I << "]: " << X.at(I) << " vs "
-            << Y.at(I) << "\n"
+        ASSERT_TRUE(closeEnough(X.at(I), Y.at(I), 0,
+                                1e-10 * std::fabs(X.at(I)) + 1e-12 * M.at(I)))
+            << "seed " << Seed << " " << O.Name << "[" << I << "]: " << X.at(I)
+            << " vs " << Y.at(I) << "\n"
             << printGraph(Before) << printGraph(After);
     }
     ++Checked;

@@ -1,4 +1,4 @@
-//===- interpreter_kernel_test.cpp - Evaluating `kernel` nodes -------------===//
+//===- interpreter_kernel_test.cpp - Evaluating `kernel` nodes ------------===//
 //
 // A kernel is evaluated by evaluating its body on its operands: a softmax
 // kernel with a per-row and a per-column result is checked against values
@@ -41,24 +41,27 @@ const char *const kSoftmaxKernel = R"(graph @k(%z: f64[B,3]) {
 
 TEST(InterpreterKernel, EvaluatesTheBodyOnTheOperands) {
   Graph G = parseGraph(kSoftmaxKernel);
-  // numpy (float64): z = [[1, 2, 3], [-1, 0.5, -1]]; m = z.max(1, keepdims=True);
-  // e = exp(z - m); s = e.sum(1, keepdims=True); p = e / s; lse = log(s) + m;
-  // colsum = p.sum(0).
-  TensorMap Out = run(G, {{"z", tensor(DType::F64, {2, 3}, {1, 2, 3, -1, 0.5, -1})}});
+  // numpy (float64): z = [[1, 2, 3], [-1, 0.5, -1]]; m = z.max(1,
+  // keepdims=True); e = exp(z - m); s = e.sum(1, keepdims=True); p = e / s; lse
+  // = log(s) + m; colsum = p.sum(0).
+  TensorMap Out =
+      run(G, {{"z", tensor(DType::F64, {2, 3}, {1, 2, 3, -1, 0.5, -1})}});
   expectValues(Out.at("p"), DType::F64, {2, 3},
                {0.09003057317038043, 0.24472847105479767, 0.6652409557748218,
                 0.15428077298188617, 0.6914384540362275, 0.15428077298188617},
                1e-15);
-  expectValues(Out.at("lse"), DType::F64, {2, 1}, {3.4076059644443806, 0.8689811354013155},
-               1e-15);
+  expectValues(Out.at("lse"), DType::F64, {2, 1},
+               {3.4076059644443806, 0.8689811354013155}, 1e-15);
   expectValues(Out.at("colsum"), DType::F64, {3},
-               {0.2443113461522666, 0.9361669250910252, 0.8195217287567079}, 1e-15);
+               {0.2443113461522666, 0.9361669250910252, 0.8195217287567079},
+               1e-15);
 }
 
 TEST(InterpreterKernel, BindsDimsInsideTheBody) {
   Graph G = parseGraph(kSoftmaxKernel);
   // One row: p = softmax([0, 0, ln 2]) = [1/4, 1/4, 1/2], lse = ln 4.
-  TensorMap Out = run(G, {{"z", tensor(DType::F64, {1, 3}, {0, 0, std::log(2.0)})}});
+  TensorMap Out =
+      run(G, {{"z", tensor(DType::F64, {1, 3}, {0, 0, std::log(2.0)})}});
   expectValues(Out.at("p"), DType::F64, {1, 3}, {0.25, 0.25, 0.5}, 1e-15);
   expectValues(Out.at("lse"), DType::F64, {1, 1}, {std::log(4.0)}, 1e-15);
   expectValues(Out.at("colsum"), DType::F64, {3}, {0.25, 0.25, 0.5}, 1e-15);
@@ -75,8 +78,9 @@ TEST(InterpreterKernel, ErrorsInsideTheBodyNameTheKernel) {
   return y = %1
 }
 )");
-  std::string Msg = evalError(G, {{"x", tensor(DType::F32, {2, 4}, {0, 1, 2, 3, 4, 5, 6, 7})},
-                                   {"t", tensor(DType::I64, {2}, {1, 4})}});
+  std::string Msg =
+      evalError(G, {{"x", tensor(DType::F32, {2, 4}, {0, 1, 2, 3, 4, 5, 6, 7})},
+                    {"t", tensor(DType::I64, {2}, {1, 4})}});
   EXPECT_THAT(Msg, HasSubstr("'gather'"));
   EXPECT_THAT(Msg, HasSubstr("= kernel("));
 }
