@@ -192,6 +192,17 @@ TEST(Npy, FortranOrderIsTransposedToCOrder) {
   EXPECT_EQ(values(B), Expected);
 }
 
+TEST(Npy, EmptyFortranArrayWithHugeDimsIsEmpty) {
+  // Found by fuzz_npy: the C-order strides of this shape overflow 64 bits,
+  // but the array is empty, so there is nothing to transpose.
+  Tensor T = parseNpy(makeNpy("{'descr': '<i4', 'fortran_order': True, 'shape': "
+                              "(0, 238, 2, 83, 8, 25, 8, 23, 8, 25, 8, 23, 8, 25, 83, "
+                              "8, 25, 8, 23, 8, 2), }",
+                              ""));
+  EXPECT_EQ(T.numel(), 0);
+  EXPECT_EQ(T.rank(), 21u);
+}
+
 TEST(Npy, BoolBytesAreNormalized) {
   std::string Bytes =
       makeNpy("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }",
