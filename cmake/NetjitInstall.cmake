@@ -1,0 +1,41 @@
+# Install rules: the libraries of the C++ API, their headers, and a CMake
+# package so another project can write
+#
+#   find_package(netjit REQUIRED)
+#   target_link_libraries(app PRIVATE netjit::frontend)
+#
+# Exported targets: netjit::ir, netjit::passes, netjit::runtime and
+# netjit::frontend (static libraries). Headers go to include/netjit/<layer>/
+# and are included as "frontend/netjit.h". netjit_codegen (LLVM) joins the
+# export when the frontend links it.
+include(CMakePackageConfigHelpers)
+include(GNUInstallDirs)
+
+set(_netjit_exported netjit_ir netjit_passes netjit_runtime netjit_frontend)
+foreach(_lib ${_netjit_exported})
+  string(REPLACE "netjit_" "" _short ${_lib})
+  set_target_properties(${_lib} PROPERTIES EXPORT_NAME ${_short})
+  target_include_directories(${_lib} INTERFACE
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/netjit>)
+endforeach()
+
+install(TARGETS ${_netjit_exported} EXPORT netjitTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/netjit)
+foreach(_dir ir passes runtime frontend)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${_dir}/
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/netjit/${_dir}
+    FILES_MATCHING PATTERN "*.h" PATTERN "*.def")
+endforeach()
+
+set(_netjit_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/netjit)
+install(EXPORT netjitTargets NAMESPACE netjit:: DESTINATION ${_netjit_cmake_dir})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/netjitConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/netjitConfig.cmake
+  INSTALL_DESTINATION ${_netjit_cmake_dir})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/netjitConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/netjitConfig.cmake
+              ${PROJECT_BINARY_DIR}/netjitConfigVersion.cmake
+        DESTINATION ${_netjit_cmake_dir})

@@ -1,0 +1,338 @@
+//===- model_graph.cpp - Building one graph from a model ------------------===//
+//
+// See model_graph.h. Also Network::lossFunction and gradientFunction, which
+// are thin wrappers around ModelGraph.
+//
+//===----------------------------------------------------------------------===//
+#include "frontend/model_graph.h"
+#include "frontend/array.h"
+#include "frontend/grad.h"
+#include "frontend/math.h"
+#include "ir/dot.h"
+#include "ir/printer.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+namespace netjit {
+
+std::string fullOutputName(std::string_view Name) {
+  std::string Full(Name);
+  if (Full.find(':') == std::string::npos)
+    Full += ":out";
+  return Full;
+}
+
+ModelGraph::ModelGraph(const Network &N, Function &F, const Regularizers *R)
+    : N(N), F(F), R(R) {}
+
+void ModelGraph::setOutput(const std::string &Name, const Expr &E) {
+  if (!Outputs.count(Name))
+    Ordered.emplace_back(Name, E);
+  else
+    for (auto &[K, V] : Ordered)
+      if (K == Name)
+        V = E;
+  Outputs[Name] = E;
+}
+
+void ModelGraph::connect(size_t From, const std::map<std::string, Expr> &Given) {
+  for (const auto &[Name, E] : Given)
+    setOutput(Name, E);
+  for (size_t I = From; I < N.Layers.size(); ++I) {
+    Current = N.Layers[I].get();
+    std::map<std::string, Expr> Outs = Current->connect(*this);
+    for (const std::string &Suffix : Current->outputs()) {
+      std::string Name = Current->name() + ":" + Suffix;
+      setOutput(Name, regularize(Name, I, Outs.at(Suffix)));
+    }
+  }
+  Current = nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// Noise and dropout
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// p or σ for an output: the first matching glob, else the per-kind value.
+double amount(const std::map<std::string, double> &Globs,
+              const std::string &Name, double Input, double Hidden,
+              double Output, bool IsOut, size_t Index, size_t Last,
+              bool IsInput) {
+  for (const auto &[Pattern, V] : Globs)
+    if (globMatch(Pattern, Name))
+      return V;
+  if (!IsOut)
+    return 0;
+  if (IsInput)
+    return Input;
+  return Index == Last ? Output : Hidden;
+}
+
+uint64_t hashSite(uint64_t Seed, const std::string &Site) {
+  uint64_t H = 1469598103934665603ull ^ Seed;
+  for (unsigned char C : Site)
+    H = (H ^ C) * 1099511628211ull;
+  return H;
+}
+
+} // namespace
+
+Expr ModelGraph::randomKey(const std::string &Site) {
+  if (!StepParam.valid())
+    StepParam = F.param("step", DType::I64, {});
+  int64_t High = static_cast<int64_t>(hashSite(N.Options.Seed, Site) << 32);
+  Bytes B;
+  B.Data.resize(sizeof(int64_t));
+  std::memcpy(B.Data.data(), &High, sizeof(High));
+  Expr Base(F.graphPtr(),
+            F.graph().constant(TensorType{DType::I64, {}}, std::move(B)));
+  return StepParam + Base;
+}
+
+Expr ModelGraph::regularize(const std::string &Name, size_t Index, Expr X) {
+  if (!R)
+    return X;
+  bool IsOut = Name.size() > 4 && Name.substr(Name.size() - 4) == ":out";
+  bool IsInput = N.Layers[Index]->form() == "input";
+  size_t Last = N.Layers.size() - 1;
+  double Sigma = amount(R->Noise, Name, R->InputNoise, R->HiddenNoise,
+                        R->OutputNoise, IsOut, Index, Last, IsInput);
+  double P = amount(R->Dropout, Name, R->InputDropout, R->HiddenDropout,
+                    R->OutputDropout, IsOut, Index, Last, IsInput);
+  if (Sigma < 0 || !(P >= 0 && P < 1))
+    throw TypeError("regularizers on '" + Name + "': noise must be >= 0 and "
+                    "dropout in [0, 1), got " + std::to_string(Sigma) +
+                    " and " + std::to_string(P));
+  std::vector<DimSpec> Dims(X.shape().begin(), X.shape().end());
+  if (Sigma > 0) {
+    setOutput(Name + "-prenoise", X);
+    X = X + random_normal(randomKey(Name + "/noise"), X.dtype(), Dims) * Sigma;
+  }
+  if (P > 0) {
+    setOutput(Name + "-predrop", X);
+    Expr Keep = random_uniform(randomKey(Name + "/dropout"), X.dtype(), Dims) >= P;
+    X = where(Keep, X * (1 / (1 - P)), 0.0);
+  }
+  return X;
+}
+
+void ModelGraph::addStepUpdate() {
+  if (StepParam.valid())
+    F.update(StepParam, StepParam + 1.0);
+}
+
+//===----------------------------------------------------------------------===//
+// Losses and penalties
+//===----------------------------------------------------------------------===//
+
+Expr ModelGraph::declareData(const std::string &Name, const TensorType &T,
+                             const std::string &LossName) {
+  NodeId Existing = F.graph().findArgument(Name);
+  if (Existing.valid()) {
+    const Node &E = F.graph().node(Existing);
+    if (E.Op != OpCode::Input || E.Type != T)
+      throw TypeError("loss '" + LossName + "' needs its data '" + Name +
+                      "' as " + T.str() + ", but the model already reads '" +
+                      Name + "' as " + E.Type.str() +
+                      "; give the loss its own target with "
+                      "LossSpec::target(\"...\")");
+    return Expr(F.graphPtr(), Existing);
+  }
+  return F.input(Name, T.Dtype, std::vector<DimSpec>(T.Dims.begin(), T.Dims.end()));
+}
+
+ModelGraph::Objective ModelGraph::objective() {
+  if (N.Losses.empty())
+    throw TypeError("the model has no loss (add one with add_loss)");
+  Objective O;
+  std::set<std::string> Used{"loss", "err", "acc"};
+  for (size_t I = 0; I < N.Losses.size(); ++I) {
+    const Loss &L = *N.Losses[I];
+    std::string Out = L.outputName().empty() ? N.outName()
+                                             : fullOutputName(L.outputName());
+    TensorType TT = L.targetType(LossInputs(Outputs, Out));
+    std::string Target =
+        L.targetName().empty() ? N.defaultTarget() : L.targetName();
+    Expr T = declareData(Target, TT, L.name()), W;
+    if (N.Options.Weighted)
+      W = declareData(Target == N.defaultTarget() ? "weights"
+                                                  : Target + "_weights",
+                      TensorType{N.Options.FloatType, TT.Dims}, L.name());
+    LossInputs In(Outputs, Out, T, W);
+    Expr V = L.build(In);
+    std::string Name = L.name();
+    for (int K = 2; Used.count(Name); ++K)
+      Name = L.name() + "_" + std::to_string(K);
+    Used.insert(Name);
+    O.Terms.emplace_back(Name, V);
+    Expr Weighted = L.weight() == 1 ? V : V * L.weight();
+    O.Total = I == 0 ? Weighted : O.Total + Weighted;
+    if (I == 0) {
+      O.Err = V;
+      if (L.hasAccuracy())
+        O.Acc = L.accuracy(In);
+    }
+  }
+  for (auto &[Name, Term] : penalties()) {
+    O.Terms.emplace_back(Name, Term);
+    O.Total = O.Total + Term;
+  }
+  return O;
+}
+
+std::vector<std::pair<std::string, Expr>> ModelGraph::penalties() {
+  std::vector<std::pair<std::string, Expr>> Out;
+  if (!R)
+    return Out;
+  auto Average = [](const std::vector<Expr> &Xs, auto Fn) {
+    Expr Sum = Fn(Xs[0]);
+    for (size_t I = 1; I < Xs.size(); ++I)
+      Sum = Sum + Fn(Xs[I]);
+    return Sum * (1.0 / static_cast<double>(Xs.size()));
+  };
+  std::vector<Expr> Weights;
+  for (const std::string &P : N.ParamOrder)
+    if (N.Values.at(P).rank() > 1 && globMatch(R->WeightPattern, P))
+      Weights.push_back(param(P));
+  if (R->WeightL2 && !Weights.empty())
+    Out.emplace_back("weight_l2",
+                     Average(Weights, [](const Expr &W) {
+                       return mean(square(W));
+                     }) * R->WeightL2);
+  if (R->WeightL1 && !Weights.empty())
+    Out.emplace_back("weight_l1", Average(Weights, [](const Expr &W) {
+                                    return mean(abs(W));
+                                  }) * R->WeightL1);
+  if (R->HiddenL1) {
+    std::vector<Expr> Hidden;
+    for (size_t I = 1; I + 1 < N.Layers.size(); ++I) {
+      std::string Name = N.Layers[I]->name() + ":out";
+      if (R->HiddenPattern.empty() || globMatch(R->HiddenPattern, Name))
+        Hidden.push_back(Outputs.at(Name));
+    }
+    if (Hidden.empty())
+      throw TypeError("hidden_l1: no hidden output matches '" +
+                      R->HiddenPattern + "'");
+    Out.emplace_back("hidden_l1", Average(Hidden, [](const Expr &H) {
+                                    return mean(abs(H));
+                                  }) * R->HiddenL1);
+  }
+  return Out;
+}
+
+//===----------------------------------------------------------------------===//
+// LayerContext in build mode
+//===----------------------------------------------------------------------===//
+
+std::vector<int64_t> ModelGraph::inputShape(size_t I) const {
+  NJ_CHECK(false, "inputShape() while building a graph");
+  return {};
+}
+InitStream &ModelGraph::stream() {
+  NJ_CHECK(false, "stream() while building a graph");
+  std::abort();
+}
+DType ModelGraph::floatType() const { return N.Options.FloatType; }
+const Layer &ModelGraph::layer(std::string_view Name) const {
+  return N.layer(Name);
+}
+std::vector<const Layer *> ModelGraph::earlierLayers() const { return {}; }
+void ModelGraph::create(std::string_view, Tensor) {
+  NJ_CHECK(false, "create() while building a graph");
+}
+
+Expr ModelGraph::input(size_t I) {
+  const std::string &Name = Current->inputs().at(I);
+  auto It = Outputs.find(Name);
+  if (It == Outputs.end())
+    throw TypeError("layer '" + Current->name() + "' reads '" + Name +
+                    "', which this graph does not compute");
+  return It->second;
+}
+
+Expr ModelGraph::dataInput(std::string_view Name,
+                           const std::vector<int64_t> &Dims) {
+  std::vector<DimSpec> Full{DimSpec("B")};
+  Full.insert(Full.end(), Dims.begin(), Dims.end());
+  return F.input(Name, N.Options.FloatType, Full);
+}
+
+Expr ModelGraph::param(std::string_view FullName) {
+  auto It = N.Values.find(FullName);
+  NJ_CHECK(It != N.Values.end(), "no parameter " << FullName);
+  const std::vector<int64_t> &S = It->second.shape();
+  return F.param(FullName, It->second.dtype(),
+                 std::vector<DimSpec>(S.begin(), S.end()));
+}
+
+Expr ModelGraph::get(std::string_view Suffix) {
+  return param(Current->name() + "." + std::string(Suffix));
+}
+
+//===----------------------------------------------------------------------===//
+// The model's graphs
+//===----------------------------------------------------------------------===//
+
+Function Network::lossFunction(const Regularizers &R) const {
+  Function F("loss", Options.FloatType);
+  ModelGraph G(*this, F, &R);
+  G.connect();
+  ModelGraph::Objective O = G.objective();
+  F.output("loss", O.Total);
+  F.output("err", O.Err);
+  if (O.Acc.valid())
+    F.output("acc", O.Acc);
+  for (const auto &[Name, Term] : O.Terms)
+    F.output(Name, Term);
+  for (const auto &[Name, E] : G.Ordered)
+    F.output(Name, E);
+  G.addStepUpdate();
+  return F;
+}
+
+Function Network::gradientFunction(const Regularizers &R) const {
+  Function F("loss_grad", Options.FloatType);
+  ModelGraph G(*this, F, &R);
+  G.connect();
+  ModelGraph::Objective O = G.objective();
+  F.output("loss", O.Total);
+  F.output("err", O.Err);
+  if (O.Acc.valid())
+    F.output("acc", O.Acc);
+  for (const auto &[Name, Term] : O.Terms)
+    F.output(Name, Term);
+  for (const std::string &P : ParamOrder)
+    F.output("grad(" + P + ")", grad(O.Total, G.param(P)));
+  G.addStepUpdate();
+  return F;
+}
+
+std::string Network::ir(GraphStage Stage, const Regularizers &R) const {
+  switch (Stage) {
+  case GraphStage::Loss:
+    return lossFunction(R).str();
+  case GraphStage::Gradient:
+    return gradientFunction(R).str();
+  case GraphStage::Optimized:
+    return printGraph(gradientFunction(R).optimized());
+  }
+  return "";
+}
+
+std::string Network::dot(GraphStage Stage, const Regularizers &R) const {
+  switch (Stage) {
+  case GraphStage::Loss:
+    return lossFunction(R).dot();
+  case GraphStage::Gradient:
+    return gradientFunction(R).dot();
+  case GraphStage::Optimized:
+    return toDot(gradientFunction(R).optimized());
+  }
+  return "";
+}
+
+} // namespace netjit
