@@ -4,14 +4,15 @@
 #   find_package(netjit REQUIRED)
 #   target_link_libraries(app PRIVATE netjit::frontend)
 #
-# Exported targets: netjit::ir, netjit::passes, netjit::runtime and
-# netjit::frontend (static libraries). Headers go to include/netjit/<layer>/
-# and are included as "frontend/netjit.h". netjit_codegen (LLVM) joins the
-# export when the frontend links it.
+# Exported targets: netjit::ir, netjit::passes, netjit::runtime,
+# netjit::codegen and netjit::frontend (static libraries; codegen brings
+# libLLVM through the interface target netjit::llvm). Headers go to
+# include/netjit/<layer>/ and are included as "frontend/netjit.h".
 include(CMakePackageConfigHelpers)
 include(GNUInstallDirs)
 
-set(_netjit_exported netjit_ir netjit_passes netjit_runtime netjit_frontend)
+set(_netjit_exported netjit_ir netjit_passes netjit_runtime netjit_codegen
+    netjit_frontend netjit_llvm)
 foreach(_lib ${_netjit_exported})
   string(REPLACE "netjit_" "" _short ${_lib})
   set_target_properties(${_lib} PROPERTIES EXPORT_NAME ${_short})
@@ -23,7 +24,7 @@ install(TARGETS ${_netjit_exported} EXPORT netjitTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/netjit)
-foreach(_dir ir passes runtime frontend)
+foreach(_dir ir passes runtime codegen frontend)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${_dir}/
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/netjit/${_dir}
     FILES_MATCHING PATTERN "*.h" PATTERN "*.def")
