@@ -1,20 +1,26 @@
 //===- compiled_function.cpp - Compiling a graph, bindings, contexts
 //-------===//
 //
-// compile() runs the pipeline, then plan + emit + JIT. The default part of
-// the pipeline runs first on its own, so that a graph the codegen passes or
-// the planner cannot handle still runs (on the interpreter, from the last
-// graph that was fine) and only graphs the user got wrong throw. The JIT is
-// one LLJIT per optimization level for the whole process; each compiled
-// function is one module in it, under a unique entry symbol.
+// buildFunction() runs the pipeline, then plan + emit + LLVM. The default
+// part of the pipeline runs first on its own, so that a graph the codegen
+// passes or the planner cannot handle still runs (on the interpreter, from
+// the last graph that was fine) and only graphs the user got wrong throw.
+// The fused graph is printed and parsed back before planning, so a function
+// rebuilt from a disk cache entry (loadFunction) plans and emits exactly what
+// was compiled. The JIT is one LLJIT per optimization level for the whole
+// process; each compiled function is one object file linked into a library
+// of its own. compile() goes through the compile cache (compile_cache.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/compiled_impl.h"
 
+#include "codegen/compile_cache.h"
 #include "ir/error.h"
+#include "ir/parser.h"
+#include "ir/printer.h"
 #include "passes/pass_manager.h"
+#include "passes/rewrite.h"
 
-#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -68,14 +74,76 @@ void useInterpreter(detail::CompiledImpl &I, std::string Reason) {
   I.Reason = std::move(Reason);
 }
 
-void jitCompile(detail::CompiledImpl &I) {
-  static std::atomic<uint64_t> Counter{0};
+/// Runs the codegen passes on every scan body (innermost first): the passes
+/// treat a scan as opaque, so its body is lowered and fused here, to be
+/// planned and emitted as a function of its own. A body whose interface the
+/// passes would change throws, like a failing pass (the interpreter runs).
+void fuseScanBodies(Graph &G, PassContext &Ctx) {
+  rebuild(G,
+          [&](Builder &B, const Node &Old,
+              std::span<const NodeId> Ins) -> std::optional<NodeId> {
+            if (Old.Op != OpCode::Scan)
+              return std::nullopt;
+            auto Body = std::make_shared<Graph>(Old.Body->compact());
+            fuseScanBodies(*Body, Ctx);
+            PassManager::parse(kCodegenPasses).run(*Body, Ctx);
+            if (Body->arguments().size() != Old.Body->arguments().size() ||
+                Body->outputs().size() != Old.Body->outputs().size())
+              throw Error(
+                  "the codegen passes changed the interface of a scan body");
+            return B.graph().make(OpCode::Scan, Ins, Old.Attributes,
+                                  std::nullopt, std::move(Body));
+          });
+}
+
+/// Runs the pipeline on G into I.Fused (falling back to the interpreter
+/// when the codegen passes fail).
+void runPipeline(detail::CompiledImpl &I, const Graph &G) {
+  Graph Work = G.compact();
+  PassContext Ctx;
+  Ctx.Options.FastMath = I.Options.FastMath;
+  if (!I.Options.Pipeline.empty()) {
+    PassManager::parse(I.Options.Pipeline).run(Work, Ctx);
+  } else {
+    PassManager::parse(defaultPipeline()).run(Work, Ctx);
+    Graph Safe = Work.compact();
+    try {
+      PassManager::parse(kCodegenPasses).run(Work, Ctx);
+      fuseScanBodies(Work, Ctx);
+    } catch (const Error &E) {
+      Work = std::move(Safe);
+      useInterpreter(I, std::string("the codegen passes failed: ") + E.what());
+    }
+  }
+  I.Fused = std::move(Work);
+}
+
+/// Plans the fused graph (or falls back to the interpreter) and describes
+/// the function's ports.
+void planFunction(detail::CompiledImpl &I) {
+  std::string Why;
+  if (!I.Interpreted) {
+    if (I.Options.ForceInterpreter)
+      useInterpreter(I, "CompileOptions::ForceInterpreter is set");
+    else if (!(I.P = makePlan(I.Fused, &Why)))
+      useInterpreter(I, Why);
+  }
+  if (I.P)
+    I.Symbols = I.P->Symbols;
+  else
+    I.Symbols.collect(I.Fused);
+  describePorts(I);
+}
+
+void emit(detail::CompiledImpl &I, const std::string &EntryName) {
   EmitOptions EO;
   EO.StrictFloat = I.Options.StrictFloat;
-  EO.EntryName = "netjit_entry_" + std::to_string(Counter++);
+  EO.EntryName = EntryName;
   I.Module = emitModule(I.Fused, *I.P, EO);
-  I.J = &detail::sharedJit(I.Options.OptLevel);
-  I.Code = I.J->addModule(I.Module.IR, "graph_" + I.Fused.name());
+}
+
+void link(detail::CompiledImpl &I, const std::string &Object) {
+  I.Code = I.J->addObject(Object, "graph_" + I.Fused.name());
   I.Entry = I.Code.lookupAs<detail::CompiledImpl::EntryFn>(I.Module.EntryName);
 }
 
@@ -99,6 +167,71 @@ Jit &sharedJit(int OptLevel) {
   return *Jits[OptLevel];
 }
 
+std::shared_ptr<CompiledImpl> buildFunction(const Graph &G,
+                                            const CompileOptions &Options,
+                                            const std::string &EntryName,
+                                            StoredFunction *Stored) {
+  auto I = std::make_shared<CompiledImpl>();
+  I->Options = Options;
+  I->J = &sharedJit(Options.OptLevel);
+  runPipeline(*I, G);
+  // The function runs the fused graph's text parsed back, whether or not it
+  // is stored, so a disk hit runs what a miss runs. Parsing may reorder a
+  // kernel body's arena (its arguments come first in the text), so the
+  // check is that the text is a fixed point; should it ever fail, the
+  // function still compiles from the pipeline's graph but is not stored.
+  std::string Text = printGraph(I->Fused);
+  bool Storable = false;
+  try {
+    Graph Parsed = parseGraph(Text);
+    if (printGraph(Parsed) == Text) {
+      I->Fused = std::move(Parsed);
+      Storable = true;
+    }
+  } catch (const Error &) {
+  }
+  planFunction(*I);
+  std::string Object;
+  if (!I->Interpreted) {
+    emit(*I, EntryName);
+    Object = I->J->compileObject(I->Module.IR, "graph_" + I->Fused.name());
+    link(*I, Object);
+  }
+  if (Stored) {
+    *Stored = StoredFunction{};
+    if (Storable) {
+      Stored->Interpreted = I->Interpreted;
+      Stored->Reason = I->Reason;
+      Stored->FusedText = std::move(Text);
+      Stored->IRHash = checksum(I->Module.IR);
+      Stored->Object = std::move(Object);
+    }
+  }
+  return I;
+}
+
+std::shared_ptr<CompiledImpl> loadFunction(const StoredFunction &S,
+                                           const CompileOptions &Options,
+                                           const std::string &EntryName) {
+  auto I = std::make_shared<CompiledImpl>();
+  I->Options = Options;
+  I->J = &sharedJit(Options.OptLevel);
+  I->Fused = parseGraph(S.FusedText);
+  if (S.Interpreted) {
+    useInterpreter(*I, S.Reason);
+    planFunction(*I);
+    return I;
+  }
+  planFunction(*I);
+  if (I->Interpreted)
+    throw Error("the stored graph does not plan: " + I->Reason);
+  emit(*I, EntryName);
+  if (checksum(I->Module.IR) != S.IRHash)
+    throw Error("the stored graph emits different LLVM IR");
+  link(*I, S.Object);
+  return I;
+}
+
 ContextImpl::~ContextImpl() {
   std::free(Workspace);
   for (OutputBuffer &O : Outs)
@@ -113,39 +246,7 @@ CompiledFunction::CompiledFunction(
 
 CompiledFunction CompiledFunction::compile(const Graph &G,
                                            const CompileOptions &Options) {
-  auto I = std::make_shared<detail::CompiledImpl>();
-  I->Options = Options;
-  Graph Work = G.compact();
-  PassContext Ctx;
-  Ctx.Options.FastMath = Options.FastMath;
-  if (!Options.Pipeline.empty()) {
-    PassManager::parse(Options.Pipeline).run(Work, Ctx);
-  } else {
-    PassManager::parse(defaultPipeline()).run(Work, Ctx);
-    Graph Safe = Work.compact();
-    try {
-      PassManager::parse(kCodegenPasses).run(Work, Ctx);
-    } catch (const Error &E) {
-      Work = std::move(Safe);
-      useInterpreter(*I, std::string("the codegen passes failed: ") + E.what());
-    }
-  }
-  I->Fused = std::move(Work);
-  std::string Why;
-  if (!I->Interpreted) {
-    if (Options.ForceInterpreter)
-      useInterpreter(*I, "CompileOptions::ForceInterpreter is set");
-    else if (!(I->P = makePlan(I->Fused, &Why)))
-      useInterpreter(*I, Why);
-  }
-  if (I->P)
-    I->Symbols = I->P->Symbols;
-  else
-    I->Symbols.collect(I->Fused);
-  describePorts(*I);
-  if (!I->Interpreted)
-    jitCompile(*I);
-  return CompiledFunction(std::move(I));
+  return CompiledFunction(detail::cachedCompile(G, Options));
 }
 
 bool CompiledFunction::usesInterpreter() const { return Impl->Interpreted; }
@@ -155,9 +256,7 @@ const std::string &CompiledFunction::interpreterReason() const {
 const Graph &CompiledFunction::fusedGraph() const { return Impl->Fused; }
 const std::string &CompiledFunction::llvmIR() const { return Impl->Module.IR; }
 
-const Jit &CompiledFunction::jit() const {
-  return Impl->J ? *Impl->J : detail::sharedJit(Impl->Options.OptLevel);
-}
+const Jit &CompiledFunction::jit() const { return *Impl->J; }
 
 std::string CompiledFunction::optimizedIR() const {
   return Impl->Interpreted ? "" : Impl->J->optimizeIR(Impl->Module.IR, "graph");

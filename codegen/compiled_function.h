@@ -6,8 +6,10 @@
 // (the default one, then lower, simplify/cse, fuse and dce), plans buffers,
 // emits LLVM IR and JITs it; one call computes every output and applies the
 // updates, with no heap allocation once a CallContext has seen a binding at
-// least as large. Graphs the JIT does not handle (a scan, for now) run on the
-// reference interpreter instead, with the same API (usesInterpreter()).
+// least as large. Scans run as native loops over the call-time trip count.
+// Graphs the JIT does not handle (an unexpanded grad, an op a custom pipeline
+// left unlowered) run on the reference interpreter instead, with the same
+// API (usesInterpreter()).
 //
 // Concurrency: the function is immutable once compiled; each thread calls it
 // with its own CallContext. A function with updates writes the params bound
@@ -41,6 +43,15 @@ struct CompileOptions {
   std::string Pipeline;
   /// Skip the JIT and run the interpreter (for debugging and tests).
   bool ForceInterpreter = false;
+  /// Look the graph up in the compile cache (codegen/compile_cache.h): an
+  /// equal graph compiled with equal options gives the same function, from
+  /// memory or from the disk cache. False compiles from scratch and caches
+  /// nothing.
+  bool UseCache = true;
+  /// The disk cache's directory. Empty: $NETJIT_CACHE_DIR if set, else
+  /// $XDG_CACHE_HOME/netjit or ~/.cache/netjit. "off" (here or in
+  /// NETJIT_CACHE_DIR): no disk cache, memory only.
+  std::string CacheDir;
 };
 
 /// "<defaultPipeline()>,lower,fix(simplify,cse),fuse,dce".
@@ -71,8 +82,10 @@ private:
 
 class CompiledFunction {
 public:
-  /// Compiles G; throws Error for a graph the passes reject. Never throws
-  /// for a graph the JIT cannot handle: that runs on the interpreter.
+  /// Compiles G, or returns the cached function of an equal graph compiled
+  /// with equal options (CompileOptions::UseCache); throws Error for a graph
+  /// the passes reject. Never throws for a graph the JIT cannot handle: that
+  /// runs on the interpreter.
   static CompiledFunction compile(const Graph &G,
                                   const CompileOptions &Options = {});
 

@@ -39,7 +39,7 @@ std::string ModuleContext::global(NodeId Constant) {
   auto It = Globals.find(Constant.Index);
   if (It != Globals.end())
     return It->second;
-  std::string Name = "@c" + std::to_string(Constant.Index);
+  std::string Name = "@" + Prefix + "c" + std::to_string(Constant.Index);
   Globals[Constant.Index] = Name;
   return Name;
 }
@@ -91,10 +91,15 @@ std::string emitDim(FunctionWriter &F, const SymbolTable &Symbols,
 
 namespace {
 
+std::string globalText(const Graph &G, NodeId Id, const std::string &Name);
+
+/// The entry of the top-level graph, or the internal function of a scan
+/// body (same signature: the body's own slot table, the shared dims array
+/// and the call state).
 class EntryEmitter {
 public:
   EntryEmitter(ModuleContext &M) : M(M), F(M.Decls) {}
-  std::string run();
+  std::string run(const std::string &Name, bool Internal);
 
 private:
   std::string slot(int32_t S);
@@ -117,6 +122,8 @@ private:
   void random(const plan::Step &S);
   void dimValue(const plan::Step &S);
   void copy(const plan::Step &S);
+  void scan(const plan::Step &S, size_t I);
+  std::string emitBody(const plan::Step &S, size_t I);
 
   ModuleContext &M;
   FunctionWriter F;
@@ -145,7 +152,7 @@ void EntryEmitter::checkStatus(const std::string &Status) {
 }
 
 void EntryEmitter::kernel(const plan::Step &S, size_t I) {
-  std::string Name = "kernel" + std::to_string(I);
+  std::string Name = M.Prefix + "kernel" + std::to_string(I);
   emitKernelFunction(M, S, Name);
   std::string Args;
   for (const plan::ValueRef &V : S.Operands)
@@ -162,7 +169,7 @@ void EntryEmitter::kernel(const plan::Step &S, size_t I) {
 }
 
 void EntryEmitter::layout(const plan::Step &S, size_t I) {
-  std::string Name = "step" + std::to_string(I);
+  std::string Name = M.Prefix + "step" + std::to_string(I);
   emitLayoutFunction(M, S, Name);
   std::string Args;
   for (const plan::ValueRef &V : S.Operands)
@@ -229,9 +236,129 @@ void EntryEmitter::copy(const plan::Step &S) {
          ", ptr " + ref(S.Operands[0]) + ", i64 " + Bytes + ", i1 false)");
 }
 
-std::string EntryEmitter::run() {
-  F.emit("define i32 @" + M.Options.EntryName +
-         "(ptr %buffers, ptr %dims, ptr %state) #1 {");
+/// Emits the body's plan as an internal function of this module (its
+/// functions and globals prefixed by the step, its check sites naming the
+/// scan); returns the function's name.
+std::string EntryEmitter::emitBody(const plan::Step &S, size_t I) {
+  ModuleContext B(*S.Body, *S.Sub, M.Options);
+  B.Prefix = M.Prefix + "s" + std::to_string(I) + "_";
+  B.Decls = std::move(M.Decls);
+  B.Functions = std::move(M.Functions);
+  B.Sites = std::move(M.Sites);
+  size_t FirstSite = B.Sites.size();
+  std::string Name = B.Prefix + "body";
+  std::string Fn = EntryEmitter(B).run(Name, true);
+  for (size_t Site = FirstSite; Site < B.Sites.size(); ++Site)
+    B.Sites[Site] = "body of scan " + M.name(S.Node) + ": " + B.Sites[Site];
+  M.Decls = std::move(B.Decls);
+  M.Functions = std::move(B.Functions);
+  M.Functions.push_back(std::move(Fn));
+  M.Sites = std::move(B.Sites);
+  for (const auto &[Index, Global] : B.Globals)
+    M.BodyGlobals.push_back(globalText(*S.Body, NodeId{Index}, Global));
+  for (std::string &Text : B.BodyGlobals)
+    M.BodyGlobals.push_back(std::move(Text));
+  return Name;
+}
+
+/// A loop over the trip count calling the body once per step with a table
+/// of its slots: the carries read from where the last step wrote them (the
+/// operand at first) and written to the other of their two buffers, element
+/// t of each sequence and of each stacked result (t counting down with
+/// `reverse`), the constants and the body's workspace as they are. The
+/// last carries are copied into the results after the loop.
+void EntryEmitter::scan(const plan::Step &S, size_t I) {
+  std::string Body = emitBody(S, I);
+  const Node &N = M.G.node(S.Node);
+  const Plan &Sub = *S.Sub;
+  size_t NumCarry = static_cast<size_t>(N.Attributes.getInt("num_carry"));
+  size_t NumSeqs = static_cast<size_t>(N.Attributes.getInt("num_seqs"));
+  size_t NumArgs = Sub.NumArguments, NumOuts = Sub.NumOutputs;
+  bool Reverse = N.Attributes.getBool("reverse");
+  // Everything the loop reads is computed before it (the caches must not
+  // hand the loop's values to later steps).
+  std::string Trip = dim(NumSeqs ? M.G.type(N.Inputs[NumCarry]).Dims[0]
+                                 : N.Attributes.getDim("length"));
+  std::vector<std::string> Operands, Results, Strides(NumArgs + NumOuts, "0");
+  for (const plan::ValueRef &V : S.Operands)
+    Operands.push_back(ref(V));
+  for (int32_t R : S.Results)
+    Results.push_back(slot(R));
+  auto stride = [&](const TensorType &Elem) {
+    return F.mul(dim(numElements(Elem.Dims)),
+                 std::to_string(dtypeSize(Elem.Dtype)));
+  };
+  for (size_t A = NumCarry; A < NumCarry + NumSeqs; ++A)
+    Strides[A] = stride(S.Body->type(S.Body->arguments()[A]));
+  for (size_t O = NumCarry; O < NumOuts; ++O)
+    Strides[NumArgs + O] = stride(S.Body->type(S.Body->outputs()[O].Value));
+  std::vector<std::string> Scratch;
+  for (int32_t R : S.Scratch)
+    Scratch.push_back(slot(R));
+  size_t FirstCarryBuffer = Scratch.size() - 2 * NumCarry;
+  std::vector<std::string> CarryBytes;
+  for (size_t C = 0; C < NumCarry; ++C)
+    CarryBytes.push_back(stride(N.Results[C]));
+  std::string Last = F.tmp("last");
+  F.emit(Last + " = sub i64 " + Trip + ", 1");
+
+  std::string Table = F.tmp("table");
+  F.emit(Table + " = alloca ptr, i64 " + std::to_string(Sub.Slots.size()) +
+         ", align 8");
+  auto setSlot = [&](size_t Slot, const std::string &Ptr) {
+    F.emit("store ptr " + Ptr + ", ptr " +
+           F.gep("ptr", Table, std::to_string(Slot)));
+  };
+  for (size_t A = NumCarry + NumSeqs; A < NumArgs; ++A)
+    setSlot(A, Operands[A]);
+  for (size_t Slot = 0; Slot < Sub.Slots.size(); ++Slot)
+    if (Sub.Slots[Slot].Kind == plan::SlotKind::Workspace)
+      setSlot(Slot, Scratch[Sub.Slots[Slot].Index]);
+
+  std::vector<FunctionWriter::Carried> Vars;
+  for (size_t C = 0; C < NumCarry; ++C)
+    Vars.push_back({"ptr", Operands[C], F.tmp("carry"), F.tmp("carry.next")});
+  FunctionWriter::Loop L = F.beginLoop(Trip, Vars, "scan");
+  std::string T = L.Iv;
+  if (Reverse) {
+    T = F.tmp("t");
+    F.emit(T + " = sub i64 " + Last + ", " + L.Iv);
+  }
+  std::string Odd = F.tmp("odd"), Bit = F.tmp("bit");
+  F.emit(Bit + " = and i64 " + L.Iv + ", 1");
+  F.emit(Odd + " = icmp ne i64 " + Bit + ", 0");
+  for (size_t C = 0; C < NumCarry; ++C) {
+    setSlot(C, Vars[C].Phi);
+    const std::string &Even = Scratch[FirstCarryBuffer + 2 * C],
+                      &OddBuf = Scratch[FirstCarryBuffer + 2 * C + 1];
+    F.emit(Vars[C].Next + " = select i1 " + Odd + ", ptr " + OddBuf + ", ptr " +
+           Even);
+    setSlot(NumArgs + C, Vars[C].Next);
+  }
+  auto element = [&](const std::string &Base, const std::string &Stride) {
+    std::string Off = F.tmp("off"), P = F.tmp("elt");
+    F.emit(Off + " = mul i64 " + T + ", " + Stride);
+    F.emit(P + " = getelementptr i8, ptr " + Base + ", i64 " + Off);
+    return P;
+  };
+  for (size_t A = NumCarry; A < NumCarry + NumSeqs; ++A)
+    setSlot(A, element(Operands[A], Strides[A]));
+  for (size_t O = NumCarry; O < NumOuts; ++O)
+    setSlot(NumArgs + O, element(Results[O], Strides[NumArgs + O]));
+  std::string Status = F.tmp("st");
+  F.emit(Status + " = call i32 @" + Body + "(ptr " + Table +
+         ", ptr %dims, ptr %state)");
+  checkStatus(Status);
+  F.endLoop(L);
+  F.declare("declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)");
+  for (size_t C = 0; C < NumCarry; ++C)
+    F.emit("call void @llvm.memcpy.p0.p0.i64(ptr " + Results[C] + ", ptr " +
+           L.Out[C] + ", i64 " + CarryBytes[C] + ", i1 false)");
+}
+
+std::string EntryEmitter::run(const std::string &Name, bool Internal) {
+  F.emit(std::string("define ") + (Internal ? "internal " : "") + "i32 @" +
+         Name + "(ptr %buffers, ptr %dims, ptr %state) #1 {");
   F.startBlock("entry");
   for (const std::string &Sym : M.P.Symbols.names())
     dim(Dim::symbol(Sym));
@@ -255,6 +382,9 @@ std::string EntryEmitter::run() {
       break;
     case plan::StepKind::Copy:
       copy(S);
+      break;
+    case plan::StepKind::Scan:
+      scan(S, I);
       break;
     }
   }
@@ -288,10 +418,12 @@ namespace netjit {
 EmittedModule emitModule(const Graph &G, const Plan &P,
                          const EmitOptions &Options) {
   codegen::ModuleContext M(G, P, Options);
-  std::string Entry = codegen::EntryEmitter(M).run();
+  std::string Entry = codegen::EntryEmitter(M).run(Options.EntryName, false);
   std::string IR = "; netjit module for graph @" + G.name() + "\n";
   for (const auto &[Index, Name] : M.Globals)
     IR += codegen::globalText(G, NodeId{Index}, Name);
+  for (const std::string &Text : M.BodyGlobals)
+    IR += Text;
   for (const std::string &D : M.Decls.Lines)
     IR += D + "\n";
   if (M.Decls.VecmathF32)
@@ -302,7 +434,8 @@ EmittedModule emitModule(const Graph &G, const Plan &P,
     IR += "\n" + Fn;
   IR += "\n" + Entry;
   IR +=
-      "\nattributes #0 = { nounwind noinline }\nattributes #1 = { nounwind }\n";
+      "\nattributes #0 = { nounwind noinline alignstack=64 }\n"
+      "attributes #1 = { nounwind }\n";
   return EmittedModule{std::move(IR), Options.EntryName, std::move(M.Sites)};
 }
 

@@ -29,6 +29,12 @@ struct ModuleContext {
   std::map<uint32_t, std::string> Globals;
   /// Printed statement number of each live top-level node ("%7").
   std::vector<int> Number;
+  /// Prepended to the names of this graph's functions and globals: empty
+  /// for the top-level graph, "s<step>_" per level of scan body, so the
+  /// bodies emitted into the same module never clash.
+  std::string Prefix;
+  /// Globals of scan bodies (their constants belong to another graph).
+  std::vector<std::string> BodyGlobals;
 
   ModuleContext(const Graph &G, const Plan &P, const EmitOptions &O);
   /// Registers a check site; returns its index.

@@ -9,7 +9,8 @@
 //       for k: Loop[p] nodes, one term of each Accumulate[p] reduction
 //              (Row/S in registers, Col in scratch), E outputs (last loop)
 //       Row reductions final; S partial sums folded into the row-carried sums
-//     RowStart[P]; Row -> S terms; Row outputs
+//     RowStart[P]; Row -> S terms; Row outputs; values deferred rows read
+//   for r: deferred Row nodes and their Row -> S terms (see below)
 //   EpilogueS; late S outputs; for k: EpilogueLoop, late Col outputs
 //
 // Values are produced lazily: value() returns a node's SSA value in the
@@ -20,6 +21,13 @@
 // stays in cache, later loops load them. The k-loops hold no call but the
 // inlined vector math and no branch (integer division checks are or-ed into
 // flags tested after the loop), so LLVM vectorizes them.
+//
+// Row nodes that only feed Row -> S sums and include a transcendental (the
+// log of a cross-entropy's row sum) are not computed in the row loop, where
+// they would be scalar code on each row's critical path: the row loop
+// stores the values they read, one element per row, and a loop over the
+// rows after it computes them and their sums, vectorized across rows
+// (deferredRowValues in codegen/plan.h).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/emit_impl.h"
@@ -84,7 +92,9 @@ private:
     /// "saw a NaN" flag each), and the integer divisions (a zero flag each).
     std::vector<NodeId> Carried, NaNFlagged, Divs;
     bool Blocked = false;
-    std::vector<FunctionWriter::Carried> Outer, Inner;
+    /// Outer: the loop (or the block loop); Inner: inside a block; Short:
+    /// the loop when K is at most one block (blocked sums in f32).
+    std::vector<FunctionWriter::Carried> Outer, Inner, Short;
     bool isBlockSum(OpCode Op, DType T) const {
       return Blocked && Op == OpCode::Sum && T == DType::F32;
     }
@@ -92,10 +102,12 @@ private:
   void kLoop(int P);
   LoopVars loopVars(int P);
   std::vector<std::string> blockedKLoop(int P, const LoopVars &V);
+  std::vector<std::string> shortKLoop(int P, const LoopVars &V);
   void kBody(int P, const std::string &KValue,
              const std::vector<FunctionWriter::Carried> &Vars,
              const LoopVars &LV);
   void finishKLoop(const std::vector<std::string> &Outs, const LoopVars &LV);
+  void deferredLoop();
   void epilogue();
 
   ModuleContext &M;
@@ -115,6 +127,11 @@ private:
   std::vector<std::string> Val;
   std::map<std::string, std::string> DimCache;
   std::vector<NodeId> SAccs;
+  /// Row values computed after the row loop (plan.h), and each stored
+  /// value's scratch index.
+  DeferredRows Deferred;
+  std::vector<int> DeferSlot;
+  std::vector<char> IsDeferred;
   /// Index values checked in the current region (checkedIndex).
   std::set<std::string> Checked;
   std::string Row;
@@ -275,7 +292,8 @@ void KernelEmitter::prologue() {
 /// loop-carried values; with an f32 sum among them (and not StrictFloat)
 /// the loop is split into blocks of kBlock elements, each summed in f32 (at
 /// the full vector width) and added into the f64 total: error at most about
-/// (kBlock / lanes + log2 lanes) ulps of the sum of |terms|.
+/// (kBlock / lanes + log2 lanes) ulps of the sum of |terms|. When K is a
+/// constant of at most kBlock, the one block is the loop (shortKLoop).
 void KernelEmitter::kLoop(int P) {
   Env RowEnv;
   for (NodeId Id : I.Loop[P])
@@ -288,6 +306,8 @@ void KernelEmitter::kLoop(int P) {
     kBody(P, L.Iv, V.Outer, V);
     F.endLoop(L);
     Outs = L.Out;
+  } else if (I.K.isConstant() && I.K.constant() <= kBlock) {
+    Outs = shortKLoop(P, V);
   } else {
     Outs = blockedKLoop(P, V);
   }
@@ -327,18 +347,24 @@ KernelEmitter::LoopVars KernelEmitter::loopVars(int P) {
     bool Partial = V.isBlockSum(Body.node(Id).Op, dtype(Id));
     V.Outer.push_back({Wide.accTypeName(), Wide.identity(), name("c", Id),
                        name("c", Id) + ".next"});
-    if (V.Blocked)
+    if (V.Blocked) {
       V.Inner.push_back({Narrow.accTypeName(),
                          Partial ? Narrow.identity() : V.Outer.back().Phi,
                          name("i", Id), name("i", Id) + ".next",
                          Partial ? "" : V.Outer.back().Next});
+      V.Short.push_back({Narrow.accTypeName(), Narrow.identity(),
+                         name("c", Id) + ".s", name("c", Id) + ".s.next"});
+    }
   }
   auto flag = [&](const char *Outer, const char *Inner, NodeId Id) {
     V.Outer.push_back(
         {"i1", "false", name(Outer, Id), name(Outer, Id) + ".next"});
-    if (V.Blocked)
+    if (V.Blocked) {
       V.Inner.push_back({"i1", V.Outer.back().Phi, name(Inner, Id),
                          name(Inner, Id) + ".next", V.Outer.back().Next});
+      V.Short.push_back(
+          {"i1", "false", name(Outer, Id) + ".s", name(Outer, Id) + ".s.next"});
+    }
   };
   for (NodeId Id : V.NaNFlagged)
     flag("n", "m", Id);
@@ -375,6 +401,24 @@ std::vector<std::string> KernelEmitter::blockedKLoop(int P, const LoopVars &V) {
   }
   F.endLoop(LO);
   return LO.Out;
+}
+
+/// k-loop P when K is a constant <= kBlock: the blocked loop's single block
+/// without the block loop around it (the f32 sums widened after the loop),
+/// which gives the same values. (A runtime K <= kBlock test with both loops
+/// was measured no faster than the block loop: the second copy of the body
+/// costs what the block loop saves.)
+std::vector<std::string> KernelEmitter::shortKLoop(int P, const LoopVars &V) {
+  FunctionWriter::Loop L = F.beginLoop("%K", V.Short, "k");
+  kBody(P, L.Iv, V.Short, V);
+  F.endLoop(L);
+  std::vector<std::string> Outs = L.Out;
+  for (size_t C = 0; C < V.Carried.size(); ++C) {
+    NodeId Id = V.Carried[C];
+    if (V.isBlockSum(Body.node(Id).Op, dtype(Id)))
+      Outs[C] = reducer(Id).toAcc(F, Outs[C]);
+  }
+  return Outs;
 }
 
 /// The body of a k-loop at k = KValue: Loop[P] nodes, one term of every
@@ -484,12 +528,16 @@ void KernelEmitter::rowLoop() {
   Env E;
   for (int P = 0; P <= I.NumLoops; ++P) {
     for (NodeId Id : I.RowStart[P])
-      if (Acc[Id.Index] != AccKind::Row)
+      if (Acc[Id.Index] != AccKind::Row && !IsDeferred[Id.Index])
         Val[Id.Index] = compute(Id, E);
     if (P < I.NumLoops)
       kLoop(P);
   }
+  for (NodeId Id : Deferred.Stored)
+    F.store(dtype(Id), Val[Id.Index], ScratchPtr[DeferSlot[Id.Index]], Row);
   for (NodeId Id : I.RowAccumulate) {
+    if (IsDeferred[Id.Index])
+      continue;
     Reducer R = reducer(Id);
     std::string Name = "%s" + std::to_string(Id.Index);
     R.combine(F, Name, R.toAcc(F, value(Body.node(Id).Inputs[0], E)),
@@ -503,6 +551,42 @@ void KernelEmitter::rowLoop() {
   F.endLoop(L);
   for (size_t V = 0; V < SAccs.size(); ++V)
     Val[SAccs[V].Index] = reducer(SAccs[V]).fromAcc(F, L.Out[V]);
+  if (!Deferred.Sums.empty())
+    deferredLoop();
+}
+
+/// The deferred Row values (plan.h) in a loop over the rows: the values the
+/// row loop stored (and Row arguments) are loaded, the deferred nodes
+/// computed, and their sums accumulated. Nothing in it calls or branches,
+/// so LLVM vectorizes it across rows.
+void KernelEmitter::deferredLoop() {
+  std::vector<FunctionWriter::Carried> Vars;
+  for (NodeId Id : Deferred.Sums) {
+    std::string Name = "%d" + std::to_string(Id.Index);
+    Reducer R = reducer(Id);
+    Vars.push_back({R.accTypeName(), R.identity(), Name, Name + ".next"});
+  }
+  FunctionWriter::Loop L = F.beginLoop("%R", Vars, "rowdef");
+  for (NodeId Id : Deferred.Stored)
+    Val[Id.Index] = F.load(dtype(Id), ScratchPtr[DeferSlot[Id.Index]], L.Iv);
+  Env E;
+  for (NodeId Id : Deferred.Nodes)
+    for (NodeId In : Body.node(Id).Inputs)
+      if (Body.node(In).Op == OpCode::Input && I.classOf(In) == VC::Row &&
+          !E.Local.count(In.Index))
+        E.Local[In.Index] = F.load(dtype(In), ArgPtr[ArgPos[In.Index]], L.Iv);
+  for (NodeId Id : Deferred.Nodes)
+    E.Local[Id.Index] = Val[Id.Index] = compute(Id, E);
+  for (size_t V = 0; V < Deferred.Sums.size(); ++V) {
+    NodeId Id = Deferred.Sums[V];
+    Reducer R = reducer(Id);
+    R.combine(F, Vars[V].Phi, R.toAcc(F, value(Body.node(Id).Inputs[0], E)),
+              Vars[V].Next);
+  }
+  F.endLoop(L);
+  for (size_t V = 0; V < Deferred.Sums.size(); ++V)
+    Val[Deferred.Sums[V].Index] =
+        reducer(Deferred.Sums[V]).fromAcc(F, L.Out[V]);
 }
 
 void KernelEmitter::epilogue() {
@@ -567,6 +651,16 @@ std::string KernelEmitter::run(const std::string &Name) {
   std::vector<NodeId> Cached = cachedRowValues(Body, I);
   for (size_t C = 0; C < Cached.size(); ++C)
     CacheOf[Cached[C].Index] = static_cast<int>(Cols.size() + C);
+  Deferred = deferredRowValues(Body, I);
+  DeferSlot.assign(N, -1);
+  IsDeferred.assign(N, 0);
+  for (size_t D = 0; D < Deferred.Stored.size(); ++D)
+    DeferSlot[Deferred.Stored[D].Index] =
+        static_cast<int>(Cols.size() + Cached.size() + D);
+  for (NodeId Id : Deferred.Nodes)
+    IsDeferred[Id.Index] = 1;
+  for (NodeId Id : Deferred.Sums)
+    IsDeferred[Id.Index] = 1;
   for (const std::vector<NodeId> &List : I.Accumulate)
     for (NodeId Id : List) {
       VC C = I.classOf(Id);
@@ -578,7 +672,8 @@ std::string KernelEmitter::run(const std::string &Name) {
     }
   for (NodeId Id : I.RowAccumulate) {
     Acc[Id.Index] = AccKind::S;
-    SAccs.push_back(Id);
+    if (!IsDeferred[Id.Index])
+      SAccs.push_back(Id);
   }
   header(Name);
   prologue();

@@ -198,8 +198,11 @@ std::string emitCast(FunctionWriter &F, const std::string &V, DType From,
   if (To == DType::Bool)
     return isFloat(From) ? fcmp(F, "une", From, V, numberLiteral(From, 0))
                          : icmp(F, "ne", From, V, "0");
+  if (From == DType::Bool && isFloat(To)) // a select: a masked blend in SIMD
+    return op(F, "select i1 " + V + ", " + ty(To) + " " + numberLiteral(To, 1) +
+                     ", " + ty(To) + " " + numberLiteral(To, 0));
   if (From == DType::Bool)
-    return op(F, (isFloat(To) ? "uitofp " : "zext ") + S);
+    return op(F, "zext " + S);
   if (isFloat(From) && isFloat(To))
     return op(F, (To == DType::F64 ? "fpext " : "fptrunc ") + S);
   if (!isFloat(From) && !isFloat(To))

@@ -2,9 +2,10 @@
 //
 // The only translation unit that includes the ORC, pass-builder and IRBuilder
 // headers (they cost ~7 s each to parse). Host detection, the O3 pipeline,
-// one resource tracker per module, assembly emission and the built-in kernels
-// live here; every llvm::Error is turned into a netjit::Error before it leaves
-// this file, and no exception is thrown through an LLVM frame.
+// one resource tracker (or JITDylib) per module, object and assembly
+// emission and the built-in kernels live here; every llvm::Error is turned
+// into a netjit::Error before it leaves this file, and no exception is
+// thrown through an LLVM frame.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/jit.h"
@@ -12,6 +13,7 @@
 #include "ir/error.h"
 
 #include "llvm/AsmParser/Parser.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
@@ -21,12 +23,14 @@
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 namespace netjit {
@@ -48,10 +52,16 @@ struct JitState {
 
 struct JitModuleState {
   std::shared_ptr<JitState> Owner;
+  /// addModule: the module's tracker in the main library.
   llvm::orc::ResourceTrackerSP Tracker;
+  /// addObject: the library holding only this module.
+  llvm::orc::JITDylib *Dylib = nullptr;
   std::string Name;
   ~JitModuleState() {
-    if (Tracker)
+    if (Dylib)
+      llvm::consumeError(
+          Owner->Lljit->getExecutionSession().removeJITDylib(*Dylib));
+    else if (Tracker)
       llvm::consumeError(Tracker->remove());
   }
 };
@@ -229,6 +239,8 @@ void buildProductSum(llvm::Module &M, llvm::StringRef Name, llvm::Type *Elem,
 
 } // namespace
 
+std::string_view llvmVersionString() { return LLVM_VERSION_STRING; }
+
 std::string_view builtinKernelSymbol(BuiltinKernel K) {
   switch (K) {
   case BuiltinKernel::DotF64:
@@ -281,9 +293,10 @@ void *JitModule::lookup(std::string_view Symbol) const {
     throw Error("JIT: lookup of '" + std::string(Symbol) +
                 "' in an empty module");
   llvm::orc::LLJIT &J = *State->Owner->Lljit;
+  llvm::orc::JITDylib &Lib =
+      State->Dylib ? *State->Dylib : State->Tracker->getJITDylib();
   llvm::Expected<llvm::orc::ExecutorAddr> Addr =
-      J.lookup(State->Tracker->getJITDylib(),
-               llvm::StringRef(Symbol.data(), Symbol.size()));
+      J.lookup(Lib, llvm::StringRef(Symbol.data(), Symbol.size()));
   if (!Addr)
     fail(Addr.takeError(), "module '" + State->Name + "': lookup of '" +
                                std::string(Symbol) + "'");
@@ -305,6 +318,10 @@ std::unique_ptr<Jit> Jit::create(const JitOptions &Options) {
   auto Jtmb = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(),
                      "detecting the host");
   Jtmb.setCodeGenOptLevel(codeGenLevel(Options.OptLevel));
+  // What LLJIT picks for JITLink on its own; set here so that objects made by
+  // compileObject (and the assembly) are the code the JIT links.
+  Jtmb.setRelocationModel(llvm::Reloc::PIC_);
+  Jtmb.setCodeModel(llvm::CodeModel::Small);
   auto S = std::make_shared<JitState>(Jtmb);
   S->Options = Options;
   S->CpuName = Jtmb.getCPU();
@@ -355,6 +372,39 @@ JitModule Jit::addModule(std::string_view IRText, std::string_view Name) {
     MS->Tracker = nullptr; // nothing was added
     fail(std::move(E), "adding module '" + MS->Name + "'");
   }
+  return JitModule(std::move(MS));
+}
+
+std::string Jit::compileObject(std::string_view IRText, std::string_view Name) {
+  ParsedModule P = parseModule(IRText, Name);
+  std::lock_guard<std::mutex> Lock(State->Mutex);
+  optimizeModule(*State, *P.M);
+  llvm::SmallVector<char, 0> Object;
+  llvm::raw_svector_ostream OS(Object);
+  llvm::legacy::PassManager PM;
+  if (State->TM->addPassesToEmitFile(PM, OS, nullptr,
+                                     llvm::CodeGenFileType::ObjectFile))
+    throw Error("JIT: the target cannot emit object files");
+  PM.run(*P.M);
+  return std::string(Object.data(), Object.size());
+}
+
+JitModule Jit::addObject(std::string_view Object, std::string_view Name) {
+  static std::atomic<uint64_t> Counter{0};
+  auto MS = std::make_unique<detail::JitModuleState>();
+  MS->Owner = State;
+  MS->Name = std::string(Name);
+  llvm::orc::LLJIT &J = *State->Lljit;
+  llvm::Expected<llvm::orc::JITDylib &> Lib =
+      J.createJITDylib("netjit.object." + std::to_string(Counter++));
+  if (!Lib)
+    fail(Lib.takeError(), "creating a library for '" + MS->Name + "'");
+  MS->Dylib = &*Lib;
+  auto Buffer = llvm::MemoryBuffer::getMemBufferCopy(
+      llvm::StringRef(Object.data(), Object.size()),
+      llvm::StringRef(Name.data(), Name.size()));
+  if (llvm::Error E = J.addObjectFile(*MS->Dylib, std::move(Buffer)))
+    fail(std::move(E), "adding object '" + MS->Name + "'");
   return JitModule(std::move(MS));
 }
 

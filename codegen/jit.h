@@ -6,7 +6,12 @@
 // pipeline and gives each module its own resource tracker: a JitModule owns
 // the code of one module and frees it when destroyed.
 //
-// Modules come in as LLVM IR text. The built-in kernels below are built with
+// Modules come in as LLVM IR text: addModule links one into the JIT's main
+// library; compileObject turns one into a relocatable object file (position
+// independent, so it can be linked at any address in any process) and
+// addObject links such a file into a library of its own, so the same object
+// (a compile cache entry, codegen/compile_cache.h) can be loaded again while
+// an earlier copy is still alive. The built-in kernels below are built with
 // IRBuilder and prove the toolchain end to end (IR, O3 vectorization, JIT
 // linking, calling). LLVM's errors are converted to netjit::Error here.
 //
@@ -34,6 +39,9 @@ enum class BuiltinKernel {
   /// `float netjit_sum_squares(const float *X, int64_t N)`.
   SumSquaresF32,
 };
+
+/// The LLVM release netjit is built against ("19.1.7").
+std::string_view llvmVersionString();
 
 /// The symbol a built-in kernel is defined as ("netjit_dot", ...).
 std::string_view builtinKernelSymbol(BuiltinKernel K);
@@ -93,6 +101,15 @@ public:
   /// own resource tracker. Name labels errors. Throws netjit::Error with
   /// LLVM's diagnostic for malformed IR or a failed link.
   JitModule addModule(std::string_view IRText, std::string_view Name);
+  /// Parses, verifies and optimizes LLVM IR text and compiles it to an ELF
+  /// object file for the host (the bytes of the file). Deterministic: the
+  /// same text on the same JIT configuration gives the same bytes.
+  std::string compileObject(std::string_view IRText, std::string_view Name);
+  /// Links an object file made by compileObject into a JITDylib of its own
+  /// (so its global symbols may repeat those of other modules). Throws
+  /// netjit::Error when the bytes are not an object file LLVM can link; an
+  /// undefined symbol is reported by the first lookup.
+  JitModule addObject(std::string_view Object, std::string_view Name);
   /// Builds and adds a built-in kernel.
   JitModule addBuiltin(BuiltinKernel K);
 

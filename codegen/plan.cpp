@@ -48,6 +48,86 @@ std::vector<NodeId> cachedRowValues(const Graph &Body, const KernelInfo &Info) {
   return Out;
 }
 
+namespace {
+
+/// Whether a Row node can be computed in the deferred loop: elementwise (or
+/// a view), with no index or division check to report.
+bool deferrable(const Node &N) {
+  switch (N.Op) {
+  case OpCode::Input:
+  case OpCode::Gather:
+  case OpCode::OneHot:
+  case OpCode::DimValue:
+    return false;
+  case OpCode::Div:
+    return isFloat(N.Type.Dtype);
+  default:
+    return hasTrait(N.Op, kElementwise) || N.Op == OpCode::Broadcast ||
+           N.Op == OpCode::Reshape;
+  }
+}
+
+} // namespace
+
+DeferredRows deferredRowValues(const Graph &Body, const KernelInfo &Info) {
+  size_t N = Body.size();
+  std::vector<char> Cand(N, 0), SumNode(N, 0), Output(N, 0);
+  std::vector<std::vector<NodeId>> Users(N);
+  for (NodeId Id : Body.liveNodes())
+    for (NodeId In : Body.node(Id).Inputs)
+      Users[In.Index].push_back(Id);
+  for (const auto &O : Body.outputs())
+    Output[O.Value.Index] = 1;
+  for (NodeId Id : Info.RowAccumulate)
+    SumNode[Id.Index] = 1;
+  std::vector<char> Accumulated(N, 0);
+  for (const std::vector<NodeId> &List : Info.Accumulate)
+    for (NodeId Id : List)
+      Accumulated[Id.Index] = 1;
+  std::vector<NodeId> Order;
+  for (const std::vector<NodeId> &List : Info.RowStart)
+    for (NodeId Id : List)
+      if (Info.classOf(Id) == ValueClass::Row && !Accumulated[Id.Index] &&
+          !Output[Id.Index] && deferrable(Body.node(Id))) {
+        Cand[Id.Index] = 1;
+        Order.push_back(Id);
+      }
+  // Drop every candidate read by something that stays in the row loop.
+  for (bool Changed = true; Changed;) {
+    Changed = false;
+    for (NodeId Id : Order)
+      if (Cand[Id.Index])
+        for (NodeId U : Users[Id.Index])
+          if (!Cand[U.Index] && !SumNode[U.Index]) {
+            Cand[Id.Index] = 0;
+            Changed = true;
+            break;
+          }
+  }
+  DeferredRows D;
+  bool Costly = false;
+  for (NodeId Id : Order)
+    if (Cand[Id.Index]) {
+      D.Nodes.push_back(Id);
+      Costly |= transcendentalWeight(Body.node(Id).Op) > 0;
+    }
+  if (!Costly)
+    return {};
+  std::vector<char> Stored(N, 0);
+  for (NodeId Id : D.Nodes)
+    for (NodeId In : Body.node(Id).Inputs)
+      if (!Cand[In.Index] && Info.classOf(In) == ValueClass::Row &&
+          Body.node(In).Op != OpCode::Input)
+        Stored[In.Index] = 1;
+  for (NodeId Id : Body.liveNodes())
+    if (Stored[Id.Index])
+      D.Stored.push_back(Id);
+  for (NodeId Id : Info.RowAccumulate)
+    if (Cand[Body.node(Id).Inputs[0].Index])
+      D.Sums.push_back(Id);
+  return D;
+}
+
 uint32_t accumulatorBytes(OpCode Op, DType T) {
   return Op == OpCode::Sum && T == DType::F32
              ? 8
@@ -68,7 +148,7 @@ struct Draft {
 class Planner {
 public:
   explicit Planner(const Graph &G) : G(G), Live(G.liveNodes()) {}
-  std::optional<Plan> run(std::string *Why);
+  std::optional<Plan> run(std::string *Why, const SymbolTable *Symbols);
 
 private:
   bool draftNode(NodeId Id, std::string &Why);
@@ -76,6 +156,8 @@ private:
                    std::vector<NodeId> Operands, std::vector<NodeId> Results,
                    std::string &Why);
   bool draftOneNodeKernel(NodeId Id, std::string &Why);
+  bool draftScan(NodeId Id, std::string &Why);
+  std::vector<NodeId> resultsOf(NodeId Id) const;
   void draftGemm(NodeId Id);
   NodeId root(NodeId Id) const {
     while (G.node(Id).Op == OpCode::Reshape)
@@ -141,6 +223,40 @@ bool Planner::draftOneNodeKernel(NodeId Id, std::string &Why) {
   return draftKernel(Id, std::move(Body), std::move(Operands), {Id}, Why);
 }
 
+/// The live `result` node of each result of a multi-result node (invalid
+/// where nothing reads it).
+std::vector<NodeId> Planner::resultsOf(NodeId Id) const {
+  std::vector<NodeId> Results(G.node(Id).Results.size());
+  for (NodeId U : Live) {
+    const Node &R = G.node(U);
+    if (R.Op == OpCode::Result && R.Inputs[0] == Id)
+      Results[R.Attributes.getInt("index")] = U;
+  }
+  return Results;
+}
+
+/// A scan is one step whose body has a plan of its own, made with this
+/// plan's symbol table so both read one dims array. Nested scans plan
+/// recursively.
+bool Planner::draftScan(NodeId Id, std::string &Why) {
+  const Node &N = G.node(Id);
+  std::string Reason;
+  std::optional<Plan> Sub = makePlan(*N.Body, &Reason, &P.Symbols);
+  if (!Sub) {
+    Why = "the body of scan " + printNode(G, Id) + ": " + Reason;
+    return false;
+  }
+  Draft D;
+  D.S.Kind = StepKind::Scan;
+  D.S.Node = Id;
+  D.S.Body = N.Body;
+  D.S.Sub = std::make_shared<const Plan>(std::move(*Sub));
+  D.Reads = N.Inputs;
+  D.Writes = resultsOf(Id);
+  Drafts.push_back(std::move(D));
+  return true;
+}
+
 /// matmul(a, b) with a or b a transpose of the last two axes (batch axes
 /// kept): the GEMM reads the transpose's operand with a flag.
 void Planner::draftGemm(NodeId Id) {
@@ -187,15 +303,8 @@ bool Planner::draftNode(NodeId Id, std::string &Why) {
   case OpCode::Reshape:
   case OpCode::Result:
     return true;
-  case OpCode::Kernel: {
-    std::vector<NodeId> Results(N.Results.size());
-    for (NodeId U : Live) {
-      const Node &R = G.node(U);
-      if (R.Op == OpCode::Result && R.Inputs[0] == Id)
-        Results[R.Attributes.getInt("index")] = U;
-    }
-    return draftKernel(Id, N.Body, N.Inputs, std::move(Results), Why);
-  }
+  case OpCode::Kernel:
+    return draftKernel(Id, N.Body, N.Inputs, resultsOf(Id), Why);
   case OpCode::MatMul:
     draftGemm(Id);
     return true;
@@ -215,8 +324,7 @@ bool Planner::draftNode(NodeId Id, std::string &Why) {
   case OpCode::DimValue:
     return simple(StepKind::DimValue);
   case OpCode::Scan:
-    Why = "scan is not supported by the JIT yet";
-    return false;
+    return draftScan(Id, Why);
   case OpCode::Grad:
     Why = "the graph has an unexpanded grad (run the autodiff pass)";
     return false;
@@ -303,13 +411,15 @@ void Planner::assignStorage() {
       NodeId W = D.Writes[I];
       if (W.valid() && SlotOf[W.Index] >= 0)
         continue;
-      const TensorType &T =
-          W.valid() ? G.type(W) : D.S.Body->type(D.S.Body->outputs()[I].Value);
+      const TensorType &T = W.valid() ? G.type(W)
+                            : D.S.Kind == StepKind::Scan
+                                ? G.node(D.S.Node).Results[I]
+                                : D.S.Body->type(D.S.Body->outputs()[I].Value);
       int32_t S = newBuffer(numElements(T.Dims),
                             static_cast<uint32_t>(dtypeSize(T.Dtype)));
       if (W.valid()) {
         SlotOf[W.Index] = S;
-      } else { // a kernel output nothing reads
+      } else { // a kernel or scan result nothing reads
         D.S.Results.resize(D.Writes.size(), -1);
         D.S.Results[I] = S;
       }
@@ -451,6 +561,26 @@ void Planner::finishSteps() {
         S.Scratch.push_back(
             newBuffer(S.Info->K,
                       static_cast<uint32_t>(dtypeSize(S.Body->type(A).Dtype))));
+      for (NodeId A : deferredRowValues(*S.Body, *S.Info).Stored)
+        S.Scratch.push_back(
+            newBuffer(S.Info->R,
+                      static_cast<uint32_t>(dtypeSize(S.Body->type(A).Dtype))));
+    }
+    if (S.Kind == StepKind::Scan) {
+      // The body's buffers all live across the whole loop.
+      for (const Buffer &B : S.Sub->Buffers) {
+        P.Buffers.push_back(Buffer{B.Elements, B.ElemBytes, 0, 0});
+        P.Slots.push_back(
+            {SlotKind::Workspace, static_cast<uint32_t>(P.Buffers.size() - 1)});
+        S.Scratch.push_back(static_cast<int32_t>(P.Slots.size() - 1));
+      }
+      const Node &N = G.node(S.Node);
+      size_t NumCarry = static_cast<size_t>(N.Attributes.getInt("num_carry"));
+      for (size_t C = 0; C < 2 * NumCarry; ++C) {
+        const TensorType &T = N.Results[C / 2];
+        S.Scratch.push_back(newBuffer(
+            numElements(T.Dims), static_cast<uint32_t>(dtypeSize(T.Dtype))));
+      }
     }
     P.Steps.push_back(std::move(S));
   }
@@ -478,8 +608,11 @@ void Planner::finishSteps() {
   }
 }
 
-std::optional<Plan> Planner::run(std::string *Why) {
-  P.Symbols.collect(G);
+std::optional<Plan> Planner::run(std::string *Why, const SymbolTable *Symbols) {
+  if (Symbols)
+    P.Symbols = *Symbols;
+  else
+    P.Symbols.collect(G);
   std::string Reason;
   for (NodeId Id : Live)
     if (!draftNode(Id, Reason)) {
@@ -496,8 +629,9 @@ std::optional<Plan> Planner::run(std::string *Why) {
 
 } // namespace
 
-std::optional<Plan> makePlan(const Graph &G, std::string *Why) {
-  return Planner(G).run(Why);
+std::optional<Plan> makePlan(const Graph &G, std::string *Why,
+                             const SymbolTable *Symbols) {
+  return Planner(G).run(Why, Symbols);
 }
 
 } // namespace netjit

@@ -24,6 +24,8 @@
 
 namespace netjit {
 
+struct Plan;
+
 namespace plan {
 
 enum class SlotKind : uint8_t { Argument, Output, Workspace };
@@ -55,6 +57,7 @@ enum class StepKind : uint8_t {
   Random,   ///< a Philox fill
   DimValue, ///< a scalar dim value
   Copy,     ///< an output or update copy (or an update's snapshot)
+  Scan,     ///< a loop over the trip count calling the body's own plan
 };
 
 struct Step {
@@ -73,6 +76,11 @@ struct Step {
   /// value (colAccumulators, cachedRowValues).
   std::vector<int32_t> Scratch;
   int32_t GemmFlags = 0;
+  /// Scan: the body's plan (planned with the outer symbol table, so it
+  /// reads the same dims array). Scratch then holds an outer workspace slot
+  /// per body buffer, then two buffers per carry (the carries alternate
+  /// between them, so a step never writes the carry it reads).
+  std::shared_ptr<const Plan> Sub;
   /// Copy: element count and size.
   Dim Elements;
   uint32_t ElemBytes = 0;
@@ -100,6 +108,22 @@ std::vector<NodeId> colAccumulators(const Graph &Body, const KernelInfo &Info);
 /// costly to recompute (transcendentalWeight > 0): the first loop stores
 /// each in a scratch row of K elements, the later loops load it.
 std::vector<NodeId> cachedRowValues(const Graph &Body, const KernelInfo &Info);
+
+/// Row values of a kernel computed after its row loop, in a loop over the
+/// rows of their own that LLVM vectorizes: the Row nodes that only feed Row
+/// -> S sums (RowAccumulate), when one of them is costly (transcendental,
+/// such as the log of a cross-entropy's row sum). Computed per row they
+/// would be scalar code on each row's critical path.
+struct DeferredRows {
+  /// The deferred Row nodes, in schedule order.
+  std::vector<NodeId> Nodes;
+  /// The RowAccumulate sums of their terms, accumulated in that loop.
+  std::vector<NodeId> Sums;
+  /// The values the row loop computes that they read: each is stored per
+  /// row in a scratch buffer of R elements (Row arguments are read in place).
+  std::vector<NodeId> Stored;
+};
+DeferredRows deferredRowValues(const Graph &Body, const KernelInfo &Info);
 /// The bytes per element of a reduction's accumulator (f32 sums: f64).
 uint32_t accumulatorBytes(OpCode Op, DType T);
 
@@ -114,9 +138,12 @@ struct Plan {
 };
 
 /// Plans G (after lower and fuse). Returns nullopt, with the reason in Why,
-/// when G holds something the JIT does not compile (a scan, an unexpanded
-/// grad, a high-level op left unlowered, a node no kernel can hold).
-std::optional<Plan> makePlan(const Graph &G, std::string *Why);
+/// when G holds something the JIT does not compile (an unexpanded
+/// grad, a high-level op left unlowered, a node no kernel can hold, a scan
+/// whose body does not plan). Symbols, when given, is the table to plan with
+/// (a scan body's plan uses its outer graph's); else it is collected from G.
+std::optional<Plan> makePlan(const Graph &G, std::string *Why,
+                             const SymbolTable *Symbols = nullptr);
 
 /// Workspace offsets of one binding.
 struct WorkspaceLayout {

@@ -5,7 +5,8 @@
 // is computed and selects pick the result.
 // - exp: n = round(x/ln2) by the 1.5*2^p "magic number" addition, r = x - n*ln2
 //   in two steps (Cody-Waite) keeping r's rounding error, e^r = 1 + r +
-//   r^2*P(r) (minimax), times 2^n as two factors 2^(n/2) * 2^(n-n/2) so that
+//   r^2*P(r) (minimax; f32 exp has its own lower-degree P, as only 1 + that
+//   must be accurate), times 2^n as two factors 2^(n/2) * 2^(n-n/2) so that
 //   overflow and subnormal results round once. The input is clamped first,
 //   so infinities take the same path.
 // - expm1: the same reduction (none for |x| < 1/2); 2^n*(1+q) - 1 is
@@ -47,8 +48,12 @@ struct TypeInfo {
   int SubnormalShift;
   int64_t OneBits, SqrtHalfBits;
   int Log1pMaxK; // the correction c/u is below ulp(log u) from this k on
-  std::vector<double> ExpPoly; // P(r) of e^r = 1 + r + r^2 P(r)
+  std::vector<double> ExpPoly; // P(r) of e^r = 1 + r + r^2 P(r), |r| <= 1/2
   std::vector<double> LogPoly; // Q(z) of R(z) = z Q(z)
+  // exp's own P(r), for |r| <= ln2/2 and the accuracy of 1 + r + r^2 P(r)
+  // only (expm1 needs ExpPoly: a wider r and the accuracy of r + r^2 P(r));
+  // empty: exp uses ExpPoly (f64).
+  std::vector<double> ExpOnlyPoly;
 };
 
 const TypeInfo &typeInfo(DType T) {
@@ -82,7 +87,10 @@ const TypeInfo &typeInfo(DType T) {
                                         0x1.110f2cp-7f, 0x1.6c0e3ap-10f,
                                         0x1.a31bb8p-13f, 0x1.a77b76p-16f},
                             .LogPoly = {0x1.555556p-1f, 0x1.9999ecp-2f,
-                                        0x1.245b9cp-2f, 0x1.ddf072p-3f}};
+                                        0x1.245b9cp-2f, 0x1.ddf072p-3f},
+                            .ExpOnlyPoly = {0x1.fffffcp-2f, 0x1.55549p-3f,
+                                            0x1.5558f8p-5f, 0x1.123b02p-7f,
+                                            0x1.6a2256p-10f}};
   static const TypeInfo F64{
       .F = "double",
       .I = "i64",
@@ -119,7 +127,8 @@ const TypeInfo &typeInfo(DType T) {
       .LogPoly = {0x1.5555555555558p-1, 0x1.999999999506bp-2,
                   0x1.2492492e34717p-2, 0x1.c71c629298cb6p-3,
                   0x1.7462cba1c20f8p-3, 0x1.39fb7679a5873p-3,
-                  0x1.2b7b995ef0e39p-3}};
+                  0x1.2b7b995ef0e39p-3},
+      .ExpOnlyPoly = {}};
   NJ_CHECK(isFloat(T), "vecmath for " << dtypeName(T));
   return T == DType::F32 ? F32 : F64;
 }
@@ -210,8 +219,9 @@ private:
 /// x = n*ln2 + r with |r| <= ln2/2 (x already clamped to a finite range);
 /// r = R + RLo, RLo being what rounding R lost.
 struct Reduced {
-  V N;  // n as an integer
-  V NF; // n as a float
+  V Bits; // the bits of Magic + n
+  V N;    // n as an integer
+  V NF;   // n as a float
   V R, RLo;
 };
 
@@ -220,17 +230,19 @@ Reduced reduce(Writer &W, V X) {
   V Shifted = W.fma(X, W.fc(T.Log2e), W.fc(T.Magic));
   Reduced Out;
   Out.NF = W.fsub(Shifted, W.fc(T.Magic));
-  Out.N = W.isub(W.bits(Shifted), W.ic(T.MagicBits));
+  Out.Bits = W.bits(Shifted);
+  Out.N = W.isub(Out.Bits, W.ic(T.MagicBits));
   V R1 = W.fma(Out.NF, W.fc(-T.ExpLn2Hi), X); // exact: n*Hi has few bits
   Out.R = W.fma(Out.NF, W.fc(-T.ExpLn2Lo), R1);
   Out.RLo = W.fma(Out.NF, W.fc(-T.ExpLn2Lo), W.fsub(R1, Out.R));
   return Out;
 }
 
-/// e^r - 1 for |r| <= 1/2, r = R + RLo: R + (RLo + R^2 P(R)).
-V expm1Kernel(Writer &W, V R, V RLo) {
+/// e^r - 1 for |r| <= 1/2, r = R + RLo: R + (RLo + R^2 P(R)), P = Poly
+/// (ExpPoly; exp's ExpOnlyPoly is only good for |r| <= ln2/2 and 1 + that).
+V expm1Kernel(Writer &W, V R, V RLo, const std::vector<double> &Poly) {
   V R2 = W.fmul(R, R);
-  V Tail = W.fma(R2, W.horner(R, W.Ty.ExpPoly), RLo);
+  V Tail = W.fma(R2, W.horner(R, Poly), RLo);
   return W.fadd(R, Tail);
 }
 
@@ -268,11 +280,27 @@ V intToFloat(Writer &W, V K) {
   return W.fsub(W.real(W.iadd(K, W.ic(T.MagicBits))), W.fc(T.Magic));
 }
 
+/// scale(P, n) from the bits of Magic + n: they are n's bits plus
+/// MagicBits, whose lowest set bit is MantBits - 1, so shifting them left by
+/// MantBits - 1 or more leaves n's alone. The same factors (bit for bit) in
+/// one integer operation fewer.
+V scaleFromBits(Writer &W, V P, V Bits) {
+  const TypeInfo &T = W.Ty;
+  // (n >> 1) << MantBits: the bit of n's parity masked off.
+  V HalfExp = W.iand(W.shl(Bits, W.ic(T.MantBits - 1)), W.ic(~T.MantMask));
+  V NExp = W.shl(Bits, W.ic(T.MantBits)); // n << MantBits
+  V Half = W.real(W.iadd(HalfExp, W.ic(T.OneBits)));
+  V Rest = W.real(W.isub(W.iadd(NExp, W.ic(T.OneBits)), HalfExp));
+  return W.fmul(W.fmul(P, Half), Rest);
+}
+
 V expCore(Writer &W, V X) {
   const TypeInfo &T = W.Ty;
   Reduced Red = reduce(W, clamp(W, X, T.ExpLo, T.ExpHi));
-  V P = W.fadd(W.fc(1.0), expm1Kernel(W, Red.R, Red.RLo));
-  return scale(W, P, Red.N);
+  const std::vector<double> &Poly =
+      T.ExpOnlyPoly.empty() ? T.ExpPoly : T.ExpOnlyPoly;
+  V P = W.fadd(W.fc(1.0), expm1Kernel(W, Red.R, Red.RLo, Poly));
+  return scaleFromBits(W, P, Red.Bits);
 }
 
 /// expm1(X). With Moderate the caller promises X <= 60 (or NaN) and accepts
@@ -285,7 +313,7 @@ V expm1Core(Writer &W, V X, bool Moderate) {
   V Near = W.fcmp("olt", absF(W, XC), W.fc(0.5));
   Red.N = W.selI(Near, W.ic(0), Red.N);
   V R = W.selF(Near, XC, Red.R);
-  V Q = expm1Kernel(W, R, W.selF(Near, W.fc(0.0), Red.RLo));
+  V Q = expm1Kernel(W, R, W.selF(Near, W.fc(0.0), Red.RLo), T.ExpPoly);
   V Two = pow2(W, Red.N); // garbage for large n, then not selected
   V TwoM1 = W.fsub(Two, W.fc(1.0));
   V Small = W.fadd(TwoM1, W.fmul(Two, Q));

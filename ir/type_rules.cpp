@@ -428,6 +428,10 @@ TensorType scan(const Rule &R, const Graph *Body, std::vector<TensorType> *Resul
   } else if (R.A.has("length")) {
     R.fail("attribute 'length' is only allowed without sequences (the trip count is their length)");
   }
+  // Read by autodiff only: back-propagate through the last bptt_limit steps.
+  if (R.A.has("bptt_limit") && R.A.getInt("bptt_limit") < 1)
+    R.fail("attribute 'bptt_limit' must be at least 1, got " +
+           std::to_string(R.A.getInt("bptt_limit")));
   for (int64_t I = 0; I < N; ++I) {
     TensorType Want = R.operand(I);
     bool IsSeq = I >= NumCarry && I < NumCarry + NumSeqs;
@@ -516,7 +520,7 @@ std::string_view allowedAttributes(OpCode Op) {
   case OpCode::LogSoftmax: return "axis";
   case OpCode::ScatterAdd: return "axis size";
   case OpCode::OneHot: return "depth dtype";
-  case OpCode::Scan: return "num_carry num_seqs reverse length";
+  case OpCode::Scan: return "num_carry num_seqs reverse length bptt_limit";
   case OpCode::Result: return "index";
   case OpCode::Neg: case OpCode::Abs: case OpCode::Sign: case OpCode::Exp: case OpCode::Log:
   case OpCode::Log1p: case OpCode::Expm1: case OpCode::Sqrt: case OpCode::Rsqrt:

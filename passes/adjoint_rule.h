@@ -3,7 +3,8 @@
 // Used by passes/adjoints.cpp and passes/adjoints_layout.cpp only: the
 // context one rule is applied in (the node, its adjoint, the operands the
 // caller needs) with arithmetic helpers that broadcast scalars and skip
-// multiplying by ones, and the longer rules that live in adjoints_layout.cpp.
+// multiplying by ones, the longer rules that live in adjoints_layout.cpp,
+// and the scan rule of adjoints_scan.cpp.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -12,6 +13,7 @@
 #include "passes/adjoints.h"
 
 #include <functional>
+#include <span>
 #include <vector>
 
 namespace netjit::adjoint {
@@ -81,5 +83,10 @@ NodeId padAdjoint(Rule &R);
 void concatAdjoint(Rule &R);
 void matmulAdjoint(Rule &R);
 NodeId transposeAdjoint(Rule &R);
+
+/// The scan rule (adjoints_scan.cpp), as multiResultAdjoints.
+std::vector<NodeId> scanAdjoint(Builder &B, NodeId Y,
+                                std::span<const NodeId> ResultAdjoints,
+                                const std::vector<bool> &Needs);
 
 } // namespace netjit::adjoint

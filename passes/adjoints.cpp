@@ -113,14 +113,12 @@ NodeId softmaxXentAdjoint(Rule &R) {
   return R.mul(Diff, spread(R, R.G, Rows, S));
 }
 
-/// The error for an op whose gradient is not supported: scan (the
-/// recurrent issue's work) and the fused kernel (a pipeline that runs fuse
-/// before autodiff; the pipeline is text a user can type, so not a crash).
-[[noreturn]] void unsupported(OpCode Op) {
-  if (Op == OpCode::Kernel)
-    throw Error("the gradient of a fused 'kernel' is not supported: run the "
-                "autodiff pass before the fuse pass");
-  throw Error("the gradient of 'scan' is not supported yet (recurrent issue)");
+/// The error for a fused kernel on a gradient path (a pipeline that runs
+/// fuse before autodiff; the pipeline is text a user can type, so not a
+/// crash).
+[[noreturn]] void kernelUnsupported() {
+  throw Error("the gradient of a fused 'kernel' is not supported: run the "
+              "autodiff pass before the fuse pass");
 }
 
 } // namespace
@@ -401,16 +399,32 @@ std::vector<NodeId> operandAdjoints(Builder &B, NodeId Y, NodeId G,
         "autodiff: a 'grad' node was reached by a reverse sweep before being "
         "expanded");
     break;
-  // Back-propagation through time is the recurrent issue's work; kernels
-  // are made by the fuse pass, after autodiff.
-  case OpCode::Scan:
+  // Multi-result ops take one adjoint per result (multiResultAdjoints);
+  // kernels are made by the fuse pass, after autodiff.
   case OpCode::Kernel:
-    unsupported(R.N.Op);
-  // result(tuple) {index}: the gradient of the tuple's op.
+    kernelUnsupported();
+  case OpCode::Scan:
+    throw Error("the adjoint of a 'scan' takes one adjoint per result: use "
+                "multiResultAdjoints");
+  // result(tuple) {index}: the sweep adds g to the tuple's result adjoints.
   case OpCode::Result:
-    unsupported(B.graph().node(X).Op);
+    if (B.graph().node(X).Op == OpCode::Kernel)
+      kernelUnsupported();
+    throw Error("the adjoint of a 'result' goes to its tuple: use "
+                "multiResultAdjoints on the tuple");
   }
   return R.take();
+}
+
+std::vector<NodeId> multiResultAdjoints(Builder &B, NodeId Y,
+                                        std::span<const NodeId> ResultAdjoints,
+                                        const std::vector<bool> &Needs) {
+  const Node &N = B.graph().node(Y);
+  if (N.Op == OpCode::Kernel)
+    kernelUnsupported();
+  if (N.Op != OpCode::Scan)
+    throw Error("'" + std::string(opName(N.Op)) + "' is not a multi-result op");
+  return scanAdjoint(B, Y, ResultAdjoints, Needs);
 }
 
 } // namespace netjit

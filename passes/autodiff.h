@@ -13,6 +13,12 @@
 // on it). Gradients do not flow through integer or bool values,
 // stop_gradient, or the non-differentiable ops (see adjoints.h).
 //
+// Scans: grad requests inside a scan body are expanded first (the pass runs
+// on the body, recursively). A scan on a gradient path is rebuilt with a body
+// that also returns its incoming carries, so the forward pass stacks them
+// ([T, carry...]) for the reverse scan that back-propagates through time
+// (passes/adjoints_scan.cpp).
+//
 // What it assumes: the graph verifies; the costs are float scalars (the
 // type rule of `grad` enforces it, as it rejects an integer wrt).
 //
@@ -20,7 +26,7 @@
 // linear in the size of the graph for a fixed number of distinct costs; a
 // graph without grad requests is left untouched (reported unchanged).
 // Throws Error when a gradient must cross an op without gradient support
-// (scan, for now).
+// (a fused kernel).
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -47,5 +53,15 @@ public:
 std::vector<NodeId> reverseAccumulate(Builder &B, NodeId Cost,
                                       std::span<const NodeId> Wrt,
                                       NodeId Seed = {});
+
+/// The vector-Jacobian product of several values at once, built eagerly in
+/// B's graph: the adjoints of the Wrt nodes (as reverseAccumulate) when
+/// Seeds[I] is the adjoint of Outputs[I] (of its type). An output listed
+/// twice gets the sum of its seeds; an output no Wrt reaches is ignored.
+/// The result is linear in the seeds.
+std::vector<NodeId> vectorJacobianProduct(Builder &B,
+                                          std::span<const NodeId> Outputs,
+                                          std::span<const NodeId> Seeds,
+                                          std::span<const NodeId> Wrt);
 
 } // namespace netjit

@@ -122,10 +122,19 @@ std::vector<Role> Analyzer::roles(VC C, const Shape &S) const {
 }
 
 void Analyzer::deriveDomain() {
+  // Only the values of the largest rank that are not all ones make the
+  // domain; narrower ones (a [2] and an [N] both broadcast into [N,2]) are
+  // checked against it when classified.
+  size_t WideRank = 0;
+  for (NodeId Id : Live)
+    if (!allOnes(shape(Id)))
+      WideRank = std::max(WideRank, shape(Id).size());
   bool AnyWide = false;
   for (NodeId Id : Live) {
     const Shape &S = shape(Id);
     bool Wide = !allOnes(S);
+    if (Wide && S.size() < WideRank)
+      continue;
     if (Wide && (!AnyWide || S.size() > D.size())) {
       D = S;
     } else if (Wide && S.size() == D.size()) {

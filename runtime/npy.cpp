@@ -12,19 +12,16 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/npy.h"
+#include "runtime/data_io.h"
 
 #include "ir/error.h"
 
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
-#include <fstream>
 #include <limits>
 #include <optional>
 #include <sstream>
-#include <unistd.h>
 
 namespace netjit {
 namespace {
@@ -288,19 +285,6 @@ NpyHeader parseHeader(std::string_view Bytes, std::string_view Source,
   return HeaderParser(Text, Source).parse();
 }
 
-/// Writes all of Bytes to Fd; returns 0 or the errno of the failure.
-int writeAll(int Fd, std::string_view Bytes) {
-  size_t Done = 0;
-  while (Done < Bytes.size()) {
-    ssize_t N = ::write(Fd, Bytes.data() + Done, Bytes.size() - Done);
-    if (N < 0 && errno == EINTR)
-      continue;
-    if (N <= 0)
-      return N < 0 ? errno : EIO;
-    Done += static_cast<size_t>(N);
-  }
-  return 0;
-}
 
 } // namespace
 
@@ -336,15 +320,7 @@ Tensor parseNpy(std::string_view Bytes, std::string_view Source) {
 }
 
 Tensor readNpy(const std::string &Path) {
-  std::ifstream In(Path, std::ios::binary);
-  if (!In)
-    throw RuntimeError(Path +
-                       ": cannot open for reading: " + std::strerror(errno));
-  std::ostringstream Buffer;
-  Buffer << In.rdbuf();
-  if (In.bad())
-    throw RuntimeError(Path + ": read error");
-  return parseNpy(Buffer.str(), Path);
+  return parseNpy(readFileBytes(Path), Path);
 }
 
 std::string serializeNpy(const Tensor &T) {
@@ -388,25 +364,7 @@ std::string serializeNpy(const Tensor &T) {
 }
 
 void writeNpy(const std::string &Path, const Tensor &T) {
-  static std::atomic<unsigned> Counter{0};
-  std::string Bytes = serializeNpy(T);
-  std::string Temp = Path + ".tmp." + std::to_string(::getpid()) + "." +
-                     std::to_string(Counter++);
-  int Fd = ::open(Temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (Fd < 0)
-    throw RuntimeError(Path + ": cannot create '" + Temp +
-                       "': " + std::strerror(errno));
-  int Err = writeAll(Fd, Bytes);
-  if (!Err && ::fsync(Fd) != 0)
-    Err = errno;
-  if (::close(Fd) != 0 && !Err)
-    Err = errno;
-  if (!Err && ::rename(Temp.c_str(), Path.c_str()) != 0)
-    Err = errno;
-  if (Err) {
-    ::unlink(Temp.c_str());
-    throw RuntimeError(Path + ": cannot write: " + std::strerror(Err));
-  }
+  writeFileAtomic(Path, serializeNpy(T));
 }
 
 } // namespace netjit

@@ -17,9 +17,11 @@ ensure_packages() {
     apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
-# Everything a fresh Debian 12 needs to build and test netjit.
+# Everything a fresh Debian 12 needs to build and test netjit, and the
+# Fashion-MNIST data set the main job trains on.
 NETJIT_PACKAGES=(cmake g++ make lld llvm-19-dev libeigen3-dev libboost-graph-dev
-  libgtest-dev libgmock-dev libbenchmark-dev graphviz git ca-certificates)
+  libgtest-dev libgmock-dev graphviz git ca-certificates zlib1g-dev
+  dataset-fashion-mnist)
 
 # Configures (once) and builds a tree. Usage: configure_and_build DIR [CMAKE_ARGS...]
 configure_and_build() {

@@ -3,7 +3,8 @@
 //
 // Reductions over every axis set of rank-2 and rank-3 values (the fuse pass
 // turns a middle-axis reduction into a transpose plus a fused reduction),
-// argmax, the softmax family (lowered to max / exp / sum loops), and matmul
+// argmax, the softmax family (lowered to max / exp / sum loops), per-row
+// terms of sums computed after the row loop, and matmul
 // (a GEMM call, with transposed operands folded into its flags), for several
 // bindings of the symbolic dims including 1 and odd sizes. Error model: a
 // float sum must be within 1e-6 * Σ|terms| of the interpreter's (double
@@ -174,6 +175,59 @@ graph @g(%z: f32[B,N], %labels: i32[B]) {
   // Labels in [0, 1): valid for every binding of N.
   expectMatchesInterpreter(G, kBindings, Tolerance{8, 0, nullptr, 1e-6}, 5, -5,
                            5, 1);
+}
+
+TEST(CompiledReduce, RowTermsOfSumsAfterTheRowLoop) {
+  // The log and tanh of per-row values feed only the sum over rows: the
+  // kernel computes them after its row loop, in a loop over the rows
+  // (codegen/plan.h, deferredRowValues), reading the row maxima and sums
+  // it stored and the argument w in place. lse stays in the row loop (an
+  // output). Row lengths cross the 512-element block of f32 sums; positive
+  // terms, so a relative bound on the sums holds.
+  Graph G = parseGraph(R"(
+graph @g(%x: f32[B,N], %w: f32[B]) {
+  %0 = logsumexp(%x) {axes=[1], keepdims=false} : f32[B]
+  %1 = mul(%0, %w) : f32[B]
+  %2 = tanh(%w) : f32[B]
+  %3 = add(%1, %2) : f32[B]
+  %4 = sum(%3) {axes=[0], keepdims=false} : f32[]
+  %5 = max(%x) {axes=[1], keepdims=false} : f32[B]
+  %6 = log(%5) : f32[B]
+  %7 = sum(%6) {axes=[0], keepdims=false} : f32[]
+  %8 = logsumexp(%x) {axes=[0, 1], keepdims=false} : f32[]
+  return s = %4, t = %7, lse = %0, all = %8
+})");
+  std::vector<DimBindings> Binds = {{{"B", 1}, {"N", 1}},
+                                    {{"B", 37}, {"N", 17}},
+                                    {{"B", 5}, {"N", 512}},
+                                    {{"B", 3}, {"N", 513}},
+                                    {{"B", 1000}, {"N", 3}}};
+  expectMatchesInterpreter(G, Binds, Tolerance{8, 0, nullptr, 1e-6}, 7, 0.5, 2);
+  CompileOptions Strict;
+  Strict.StrictFloat = true;
+  CompiledFunction F = CompiledFunction::compile(G, Strict);
+  EXPECT_THAT(F.llvmIR(), ::testing::HasSubstr("rowdef.body")); // the loop
+  Graph Ref = referenceGraph(G);
+  CallContext Ctx = F.newContext();
+  for (const DimBindings &B : Binds) {
+    TensorMap Args = randomArgs(G, B, 9, 0.5, 2);
+    Reference Want = interpret(Ref, Args, B);
+    Reference Got = runCompiled(F, Ctx, Args, B);
+    for (const auto &[Name, V] : Want.Outputs)
+      expectClose(Got.Outputs.at(Name), V, "strict " + Name,
+                  Tolerance{8, 0, nullptr, 1e-6});
+  }
+  // A NaN in one row reaches both sums through the deferred loop.
+  const double Nan = std::numeric_limits<double>::quiet_NaN();
+  CompiledFunction J = CompiledFunction::compile(G);
+  CallContext JCtx = J.newContext();
+  TensorMap Args = randomArgs(G, {{"B", 40}, {"N", 9}}, 3, 0.5, 2);
+  Args.at("x").set(9 * 21 + 4, Nan);
+  Reference Got = runCompiled(J, JCtx, Args);
+  EXPECT_TRUE(std::isnan(Got.Outputs.at("s").at(0)));
+  EXPECT_TRUE(std::isnan(Got.Outputs.at("t").at(0)));
+  EXPECT_TRUE(std::isnan(Got.Outputs.at("lse").at(21)));
+  EXPECT_FALSE(std::isnan(Got.Outputs.at("lse").at(20)));
 }
 
 /// Σ|a||b| for a product: the same graph on |a|, |b|.

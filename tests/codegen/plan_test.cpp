@@ -3,8 +3,9 @@
 // The planner on hand-made buffer sets (offsets worked out by hand below)
 // and on the fused MLP classifier: outputs are written in place, the
 // transposes feeding GEMMs fold into flags, buffers whose lifetimes do not
-// meet share memory, offsets are 64-byte aligned, and a binding that makes
-// a dim condition fail is refused before any code runs.
+// meet share memory, offsets are 64-byte aligned, the cross-entropy's log is
+// computed after its row loop, and a binding that makes a dim condition
+// fail is refused before any code runs.
 //
 //===----------------------------------------------------------------------===//
 #include "compiled_check.h"
@@ -103,6 +104,46 @@ TEST(Plan, MlpWritesOutputsInPlaceAndFoldsTransposes) {
   EXPECT_LT(L.Size, Total);
   for (int64_t O : L.Offsets)
     EXPECT_EQ(O % 64, 0);
+}
+
+TEST(Plan, CrossEntropyDefersTheLogOfTheRowSum) {
+  // Per row the kernel stores the maximum, the sum of exponentials and the
+  // label's logit; the log and the loss terms are computed after the row
+  // loop, in a loop over the rows (deferredRowValues).
+  Graph G = parseGraph(R"(graph @xent(%z: f32[B,N], %labels: i64[B]) {
+  %0 = softmax_xent(%z, %labels) : f32[B]
+  %1 = mean(%0) {axes=[0], keepdims=false} : f32[]
+  %2 = grad(%1, %z) : f32[B,N]
+  return loss = %1, dz = %2
+})");
+  CompiledFunction F = CompiledFunction::compile(G);
+  std::string Why;
+  std::optional<Plan> P = makePlan(F.fusedGraph(), &Why);
+  ASSERT_TRUE(P) << Why;
+  int Kernels = 0;
+  for (const plan::Step &S : P->Steps) {
+    if (S.Kind != plan::StepKind::Kernel)
+      continue;
+    ++Kernels;
+    DeferredRows D = deferredRowValues(*S.Body, *S.Info);
+    std::vector<std::string> Ops;
+    for (NodeId Id : D.Nodes)
+      Ops.push_back(std::string(opName(S.Body->node(Id).Op)));
+    EXPECT_THAT(Ops, ::testing::Contains("log"));
+    EXPECT_EQ(D.Sums.size(), 1u);
+    std::vector<std::string> Stored;
+    for (NodeId Id : D.Stored)
+      Stored.push_back(std::string(opName(S.Body->node(Id).Op)));
+    EXPECT_THAT(Stored,
+                ::testing::UnorderedElementsAre("max", "sum", "gather"));
+    // One scratch row of exponentials (K elements), then the stored values
+    // (R elements each).
+    ASSERT_EQ(S.Scratch.size(), 4u);
+    for (size_t I = 1; I < 4; ++I)
+      EXPECT_EQ(P->Buffers[P->Slots[S.Scratch[I]].Index].Elements.dim().str(),
+                "B");
+  }
+  EXPECT_EQ(Kernels, 1);
 }
 
 TEST(Plan, DimConditionsAreCheckedPerBinding) {

@@ -551,8 +551,8 @@ const std::map<OpCode, std::string> &dedicatedTests() {
       {OpCode::RandomUniform, "Autodiff.RandomDrawsAreConstants"},
       {OpCode::RandomNormal, "Autodiff.RandomDrawsAreConstants"},
       {OpCode::Grad, "Autodiff.GradOfGrad* and Derivatives.*"},
-      {OpCode::Scan, "Autodiff.ScanGradientIsAClearError"},
-      {OpCode::Result, "Autodiff.ScanGradientIsAClearError"},
+      {OpCode::Scan, "ScanAutodiff.* and ScanBptt.*"},
+      {OpCode::Result, "ScanAutodiff.* and ScanBptt.*"},
       {OpCode::Kernel, "Autodiff.KernelGradientIsAClearError"},
   };
   return M;

@@ -481,33 +481,6 @@ TEST(Autodiff, TiesFollowTheDocumentedConventions) {
       EXPECT_EQ(Out.at(Name).at(I), V[I]) << Name << "[" << I << "]";
 }
 
-TEST(Autodiff, ScanGradientIsAClearError) {
-  Graph Body("body");
-  Builder Bb(Body);
-  NodeId Carry = Body.input("c", f64({2}));
-  NodeId Step = Body.input("s", f64({2}));
-  Body.addOutput("", Bb.binary(OpCode::Add, Carry, Step));
-  Graph G;
-  Builder Bd(G);
-  NodeId C0 = G.input("c0", f64({2}));
-  NodeId Xs = G.input("xs", f64({B, 2}));
-  NodeId Scan = G.make(OpCode::Scan, std::vector{C0, Xs},
-                       Attrs{{"num_carry", int64_t(1)},
-                             {"num_seqs", int64_t(1)},
-                             {"reverse", false}},
-                       std::nullopt, std::make_shared<Graph>(std::move(Body)));
-  NodeId Cost = Bd.reduce(OpCode::Sum, Bd.result(Scan, 0));
-  G.addOutput("g", Bd.grad(Cost, C0));
-  PassContext Ctx;
-  try {
-    AutodiffPass().run(G, Ctx);
-    FAIL() << "expected an error";
-  } catch (const Error &E) {
-    EXPECT_THAT(E.what(),
-                HasSubstr("the gradient of 'scan' is not supported yet"));
-  }
-}
-
 TEST(Autodiff, KernelGradientIsAClearError) {
   // A pipeline that fuses before autodiff is a user's mistake, not a crash.
   Graph Body("kernel");

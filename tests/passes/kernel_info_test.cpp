@@ -4,7 +4,8 @@
 // sum of exponentials, the normalized output, with exp(z - m) recomputed in
 // the last two), a column reduction with per-row and per-column arguments
 // (late values in the epilogue), the gather/one_hot forms of a
-// cross-entropy, degenerate domains, and bodies that do not fit the model
+// cross-entropy, degenerate domains, narrow arguments listed before the
+// widest value, and bodies that do not fit the model
 // (each rejected with a message naming the node).
 //
 //===----------------------------------------------------------------------===//
@@ -199,6 +200,21 @@ TEST(KernelInfo, SquareDomainArgumentsFollowTheirUse) {
                             "    return %1\n"));
   EXPECT_EQ(analyzeKernel(kernelBody(G)).ArgClass,
             (std::vector<VC>{VC::E, VC::Col}));
+}
+
+TEST(KernelInfo, NarrowArgumentsDoNotDecideTheDomain) {
+  // A [2] and an [N] argument come before the [N,2] value they meet in: the
+  // domain is the widest value's, and they are a column and a row of it.
+  Graph G = parseGraph(kernelText(
+      "%x: f32[2], %v: f32[N]", "f32[N]", "%x, %v", "%c: f32[2], %r: f32[N]",
+      "    %0 = broadcast(%c) {shape=[N, 2]} : f32[N,2]\n"
+      "    %1 = max(%0) {axes=[1], keepdims=false} : f32[N]\n"
+      "    %2 = mul(%r, %1) : f32[N]\n"
+      "    return %2\n"));
+  KernelInfo I = analyzeKernel(kernelBody(G));
+  EXPECT_EQ(I.K.str(), "2");
+  EXPECT_EQ(I.R.str(), "N");
+  EXPECT_EQ(I.ArgClass, (std::vector<VC>{VC::Col, VC::Row}));
 }
 
 TEST(KernelInfo, ScalarAndVectorDomains) {
