@@ -28,6 +28,9 @@ public:
   Plain(std::string Name, Formula F) : Name(std::move(Name)), F(std::move(F)) {}
   std::string name() const override { return Name; }
   Expr apply(const Expr &X, LayerParams &) const override { return F(X); }
+  bool elementwise() const override {
+    return Name != "softmax" && Name.rfind("norm:", 0) != 0;
+  }
 
 private:
   std::string Name;
@@ -155,6 +158,10 @@ public:
     for (const auto &A : Parts)
       Y = A->apply(Y, P);
     return Y;
+  }
+  bool elementwise() const override {
+    return std::all_of(Parts.begin(), Parts.end(),
+                       [](const auto &A) { return A->elementwise(); });
   }
 
 private:

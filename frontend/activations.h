@@ -44,6 +44,9 @@ public:
                      DType T) const {}
   /// f(X) over the last axis of X.
   virtual Expr apply(const Expr &X, LayerParams &P) const = 0;
+  /// Whether unit j's output depends on unit j's input alone (false for
+  /// softmax and norm:*, which mix the units of a row).
+  virtual bool elementwise() const { return true; }
 };
 
 /// The activation a name describes; Error for an unknown name (the message

@@ -4,7 +4,7 @@
 // high-level ops of the IR: matmul, transpose, reshape (with one -1),
 // broadcast_to, concatenate, slicing, padding, take_along_axis, one_hot,
 // softmax and friends, and counter-based random draws. Axes may be negative
-// (counted from the end). (Loops, the IR's scan, are not exposed yet.)
+// (counted from the end). Loops (the IR's scan) are in frontend/scan.h.
 //
 //===----------------------------------------------------------------------===//
 #pragma once

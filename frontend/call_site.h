@@ -36,7 +36,21 @@ public:
   bool outermost() const { return depth() == 1; }
 
 private:
+  friend class FreshCallStack;
   static int &depth();
+};
+
+/// While alive, the frontend calls on this thread count as outermost again:
+/// the calls a user's callback makes (a scan body) name their own lines.
+class FreshCallStack {
+public:
+  FreshCallStack() : Saved(CallDepth::depth()) { CallDepth::depth() = 0; }
+  ~FreshCallStack() { CallDepth::depth() = Saved; }
+  FreshCallStack(const FreshCallStack &) = delete;
+  FreshCallStack &operator=(const FreshCallStack &) = delete;
+
+private:
+  int Saved;
 };
 
 /// Runs Fn(); the outermost guarded call rethrows errors annotated with Name

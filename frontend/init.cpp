@@ -33,7 +33,8 @@ bool isLayerForm(std::string_view Word) {
   static const std::set<std::string, std::less<>> Forms = {
       "input",  "feedforward", "ff",   "classifier", "softmax",
       "tied",   "concatenate", "concat", "product",  "prod",
-      "flatten", "flat",       "reshape"};
+      "flatten", "flat",       "reshape", "rnn",      "lstm",
+      "gru",     "mrnn",       "scrn",    "bidirectional"};
   return Forms.count(lower(Word)) > 0;
 }
 
@@ -158,11 +159,14 @@ void scaleToRadius(std::vector<double> &W, int64_t Rows, int64_t Cols,
 
 } // namespace
 
-Tensor initWeights(const LayerSpec &Spec, std::string_view Param, int64_t Rows,
-                   int64_t Cols, InitStream &S, DType T) {
+namespace {
+
+/// One Rows x Cols draw; DefaultStd applies unless std(_<Param>) is set.
+std::vector<double> drawWeights(const LayerSpec &Spec, std::string_view Param,
+                                int64_t Rows, int64_t Cols, double DefaultStd,
+                                InitStream &S) {
   std::string P(Param);
-  double Std = Spec.number("std_" + P, "std",
-                           1 / std::sqrt(static_cast<double>(Rows + Cols)));
+  double Std = Spec.number("std_" + P, "std", DefaultStd);
   double Mean = Spec.number("mean_" + P, "mean", 0);
   double Sparsity = Spec.number("sparsity_" + P, "sparsity", 0);
   double Diagonal = Spec.number("diagonal_" + P, "diagonal", 0);
@@ -183,17 +187,43 @@ Tensor initWeights(const LayerSpec &Spec, std::string_view Param, int64_t Rows,
   if (Diagonal != 0)
     for (int64_t I = 0; I < Rows * Cols; ++I)
       W[I] = I / Cols == I % Cols ? Diagonal : 0;
+  return W;
+}
+
+} // namespace
+
+Tensor initWeights(const LayerSpec &Spec, std::string_view Param, int64_t Rows,
+                   int64_t Cols, InitStream &S, DType T) {
+  std::vector<double> W =
+      drawWeights(Spec, Param, Rows, Cols,
+                  1 / std::sqrt(static_cast<double>(Rows + Cols)), S);
   Tensor Out(T, {Rows, Cols});
   for (int64_t I = 0; I < Rows * Cols; ++I)
     Out.set(I, W[I]);
   return Out;
 }
 
+Tensor initRecurrentWeights(const LayerSpec &Spec, std::string_view Param,
+                            int64_t Rows, int64_t Cols, int64_t Units,
+                            InitStream &S, DType T) {
+  if (Rows != Units || Rows == 0 || Cols % Rows != 0)
+    return initWeights(Spec, Param, Rows, Cols, S, T);
+  double Std = 1 / std::sqrt(static_cast<double>(Rows + Cols));
+  Tensor Out(T, {Rows, Cols});
+  for (int64_t Block = 0; Block < Cols / Rows; ++Block) {
+    std::vector<double> W = drawWeights(Spec, Param, Rows, Rows, Std, S);
+    for (int64_t I = 0; I < Rows; ++I)
+      for (int64_t J = 0; J < Rows; ++J)
+        Out.set(I * Cols + Block * Rows + J, W[I * Rows + J]);
+  }
+  return Out;
+}
+
 Tensor initBias(const LayerSpec &Spec, std::string_view Param, int64_t Size,
-                InitStream &S, DType T) {
+                InitStream &S, DType T, double DefaultMean) {
   std::string P(Param);
   double Std = Spec.number("std_" + P, 0);
-  double Mean = Spec.number("mean_" + P, 0);
+  double Mean = Spec.number("mean_" + P, DefaultMean);
   return fillTensor({Size}, T, [&] { return Mean + Std * S.normal(); });
 }
 

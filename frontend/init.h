@@ -42,9 +42,20 @@ private:
 Tensor initWeights(const LayerSpec &Spec, std::string_view Param, int64_t Rows,
                    int64_t Cols, InitStream &S, DType T);
 
-/// A bias vector: mean_<Param> + std_<Param> * N(0,1), both default 0.
+/// A recurrent layer's weights for Units units, as theanets draws them:
+/// when Rows == Units and Cols is a multiple of it (the recurrent matrices,
+/// and the input matrix when the input has Units features), Cols/Rows
+/// square blocks drawn one after another, each sparsified, rescaled to the
+/// radius or made diagonal on its own, with the default std
+/// 1/sqrt(Rows + Cols) of the whole matrix; otherwise as initWeights.
+Tensor initRecurrentWeights(const LayerSpec &Spec, std::string_view Param,
+                            int64_t Rows, int64_t Cols, int64_t Units,
+                            InitStream &S, DType T);
+
+/// A bias vector: mean_<Param> + std_<Param> * N(0,1); the std defaults to
+/// 0 and the mean to DefaultMean (2 for an LSTM's biases, else 0).
 Tensor initBias(const LayerSpec &Spec, std::string_view Param, int64_t Size,
-                InitStream &S, DType T);
+                InitStream &S, DType T, double DefaultMean = 0);
 
 /// A tensor of Shape filled by Draw() in C order.
 template <class F>

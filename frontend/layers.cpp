@@ -8,6 +8,7 @@
 #include "frontend/layers.h"
 #include "frontend/array.h"
 #include "frontend/math.h"
+#include "frontend/recurrent_layers.h"
 
 #include <algorithm>
 #include <cctype>
@@ -38,6 +39,11 @@ public:
 };
 
 } // namespace
+
+Expr LayerContext::output(std::string_view FullName) {
+  throw TypeError("no output '" + std::string(FullName) +
+                  "' is available here");
+}
 
 Layer::Layer(LayerSpec Spec, std::string Name, std::vector<std::string> Inputs)
     : Spec(std::move(Spec)), Name(std::move(Name)), Inputs(std::move(Inputs)) {}
@@ -99,6 +105,9 @@ public:
     Pre = Pre + C.get("b");
     return {{"pre", Pre}, {"out", Act->apply(Pre, C)}};
   }
+  Expr inputWeights(LayerContext &C) const override {
+    return Inputs.size() == 1 ? C.param(Name + ".w") : Expr();
+  }
 
 protected:
   void resolveShape(LayerContext &C) override {
@@ -140,6 +149,9 @@ public:
     Expr W = C.param(Partner + ".w");
     Expr Pre = matmul(C.input(0), transpose(W)) + C.get("b");
     return {{"pre", Pre}, {"out", Act->apply(Pre, C)}};
+  }
+  Expr inputWeights(LayerContext &C) const override {
+    return transpose(C.param(Partner + ".w"));
   }
 
 protected:
@@ -316,13 +328,17 @@ std::unique_ptr<Layer> makeLayer(const LayerSpec &Spec, std::string Name,
     R->Flat = Form != "reshape";
     L = std::move(R);
     HasActivation = false;
+  } else if (isRecurrentForm(Form)) {
+    // lstm has no activation; bidirectional hands its own to its workers.
+    L = makeRecurrentLayer(Form, Spec, Name, Inputs, DefaultActivation);
+    HasActivation = Form != "lstm" && Form != "bidirectional";
   } else {
     throw TypeError("layer '" + Name + "': unknown form '" + Spec.Form +
                     "' (known: input, feedforward, ff, classifier, softmax, "
                     "tied, concatenate, concat, product, prod, flatten, flat, "
-                    "reshape)");
+                    "reshape, rnn, lstm, gru, mrnn, scrn, bidirectional)");
   }
-  if (!HasActivation && !Spec.Activation.empty())
+  if (!HasActivation && !Spec.Activation.empty() && Form != "bidirectional")
     throw TypeError("layer '" + Name + "' (" + L->form() +
                     ") takes no activation, got '" + Spec.Activation + "'");
   if (HasActivation)

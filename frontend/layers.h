@@ -4,7 +4,9 @@
 // pre = sum_i x_i W_i + b, out = act(pre)); classifier/softmax (feedforward
 // with softmax); tied (pre = x W_partner^T + b, sharing the partner's
 // weights); concatenate/concat (on the last axis); product/prod
-// (elementwise); flatten/flat (to [B, -1]); reshape (to [B, shape...]).
+// (elementwise); flatten/flat (to [B, -1]); reshape (to [B, shape...]); and
+// the recurrent forms rnn, lstm, gru, mrnn, scrn and bidirectional
+// (frontend/recurrent.h), which need a recurrent model's sequence data.
 //
 // Names follow theanets: a layer's outputs are "<layer>:pre" and
 // "<layer>:out"; its parameters "<layer>.w" (or "<layer>.w_<input layer>"
@@ -44,6 +46,12 @@ public:
   virtual Expr dataInput(std::string_view Name,
                          const std::vector<int64_t> &Dims) = 0;
   virtual Expr param(std::string_view FullName) = 0;
+  /// Whether the model's data are sequences [B, T, ...] (a recurrent
+  /// model), which recurrent layers need.
+  virtual bool sequences() const { return false; }
+  /// Connect: any output computed so far ("hid1:out"), e.g. a recurrent
+  /// layer's h_0; TypeError when the graph has none.
+  virtual Expr output(std::string_view FullName);
 };
 
 class Layer {
@@ -66,6 +74,11 @@ public:
   virtual std::vector<std::string> outputs() const { return {"out"}; }
   /// The activation, for layers that have one.
   const Activation *activation() const { return Act.get(); }
+  /// For a layer computing pre = x·W + b from its single input x: W
+  /// [n_in, n_out] in the graph C builds (a tied layer's is its partner's
+  /// weights transposed). Invalid for every other layer. The contractive
+  /// penalty builds the layer's Jacobian from it.
+  virtual Expr inputWeights(LayerContext &C) const { return Expr(); }
 
   /// Resolves the shape and creates the parameters (once).
   void setup(LayerContext &C);

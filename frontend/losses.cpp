@@ -98,8 +98,8 @@ const Expr &LossInputs::weights() const {
 
 Loss::Loss(const LossSpec &Spec)
     : Name(Spec.Form), OutputName(Spec.OutputName),
-      TargetName(Spec.TargetName),
-      Weight(Spec.Weight) {
+      TargetName(Spec.TargetName), Weight(Spec.Weight),
+      Options(Spec.Options) {
   std::transform(Name.begin(), Name.end(), Name.begin(),
                  [](unsigned char C) { return std::tolower(C); });
 }

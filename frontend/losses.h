@@ -102,6 +102,11 @@ public:
   /// The output it reads and its target's name ("" = the model's default).
   const std::string &outputName() const { return OutputName; }
   const std::string &targetName() const { return TargetName; }
+  /// The options it was built with (LossSpec::option), which a model
+  /// file stores to rebuild the loss by name.
+  const std::map<std::string, LossSpec::Value> &options() const {
+    return Options;
+  }
 
   /// The loss value, unweighted.
   virtual Expr compute(const LossInputs &In) const = 0;
@@ -121,6 +126,7 @@ public:
 private:
   std::string Name, OutputName, TargetName;
   double Weight;
+  std::map<std::string, LossSpec::Value> Options;
 };
 
 using LossFactory = std::function<std::shared_ptr<Loss>(const LossSpec &)>;

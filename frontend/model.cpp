@@ -35,6 +35,7 @@ public:
   }
   InitStream &stream() override { return *Stream; }
   DType floatType() const override { return N.Options.FloatType; }
+  bool sequences() const override { return N.Recurrent; }
   const Layer &layer(std::string_view Name) const override {
     for (const auto &L : N.Layers)
       if (L->name() == Name)
@@ -93,9 +94,12 @@ Network::Network(std::vector<LayerSpec> Specs, ModelOptions O, SourceLoc Loc)
     : Network(std::move(Specs), std::move(O), Kind::Network, Loc) {}
 
 Network::Network(std::vector<LayerSpec> Specs, ModelOptions O, Kind K,
-                 SourceLoc Loc)
-    : ModelKind(K), Options(std::move(O)) {
-  detail::guarded(kindName(static_cast<int>(K)), Loc, [&] {
+                 SourceLoc Loc, bool Sequences)
+    : ModelKind(K), Options(std::move(O)), Recurrent(Sequences) {
+  std::string What = kindName(static_cast<int>(K));
+  if (Sequences)
+    What = "recurrent::" + What;
+  detail::guarded(What, Loc, [&] {
     if (Specs.size() < 2)
       throw TypeError("a model needs at least an input and an output layer, "
                       "got " + std::to_string(Specs.size()) + " layer(s)");

@@ -33,6 +33,11 @@
 
 namespace netjit {
 
+namespace detail {
+struct TrainerState;
+struct ModelFileAccess;
+} // namespace detail
+
 struct ModelOptions {
   /// A loss name, spec or object; "" picks the model's default.
   LossSpec Loss = LossSpec("");
@@ -67,6 +72,8 @@ public:
   const TensorMap &paramValues() const { return Values; }
   DType floatType() const { return Options.FloatType; }
   bool weighted() const { return Options.Weighted; }
+  /// Whether the data are sequences [B, T, ...] (a recurrent model).
+  bool recurrent() const { return Recurrent; }
   /// The names of the data a batch holds, in order.
   std::vector<std::string> variables() const;
 
@@ -104,8 +111,9 @@ public:
 
 protected:
   enum class Kind { Network, Regressor, Classifier, Autoencoder };
+  /// Sequences: a recurrent model, whose data are [B, T, ...].
   Network(std::vector<LayerSpec> Layers, ModelOptions Options, Kind K,
-          SourceLoc Loc);
+          SourceLoc Loc, bool Sequences = false);
   /// The default target name for losses that do not name one.
   std::string defaultTarget() const;
   /// Runs a graph on the batch plus the parameters.
@@ -114,6 +122,7 @@ protected:
 
   Kind ModelKind;
   ModelOptions Options;
+  bool Recurrent = false;
   std::vector<std::unique_ptr<Layer>> Layers;
   std::vector<std::string> ParamOrder;
   TensorMap Values;             // parameter values by full name
@@ -122,6 +131,8 @@ protected:
 
   friend class ModelGraph;
   friend class ModelSetup;
+  friend struct detail::TrainerState;
+  friend struct detail::ModelFileAccess; // frontend/model_file.cpp
 };
 
 } // namespace netjit

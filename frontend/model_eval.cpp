@@ -12,10 +12,8 @@
 
 namespace netjit {
 
-namespace {
-
 /// T converted to dtype To, or RuntimeError when the kinds differ.
-Tensor convert(const Tensor &T, DType To, const std::string &Name) {
+Tensor convertData(const Tensor &T, DType To, const std::string &Name) {
   if (T.dtype() == To)
     return T;
   if (isFloat(T.dtype()) != isFloat(To) || T.dtype() == DType::Bool)
@@ -27,6 +25,8 @@ Tensor convert(const Tensor &T, DType To, const std::string &Name) {
     Out.set(I, T.at(I));
   return Out;
 }
+
+namespace {
 
 std::string names(const Graph &G) {
   std::string Out;
@@ -55,7 +55,7 @@ TensorMap Network::run(const Function &F, const TensorMap &Batch) const {
     if (It == Batch.end())
       throw RuntimeError("missing data '" + Name + "' (this graph reads: " +
                          names(G) + ")");
-    Args[Name] = convert(It->second, N.Type.Dtype, Name);
+    Args[Name] = convertData(It->second, N.Type.Dtype, Name);
   }
   for (const auto &[Name, T] : Args)
     if (Name == "weights" || Name.ends_with("_weights")) {
@@ -100,12 +100,7 @@ TensorMap Network::evaluate(const TensorMap &Batch,
   ModelGraph G(*this, F, &R);
   G.connect();
   ModelGraph::Objective O = G.objective();
-  F.output("loss", O.Total);
-  F.output("err", O.Err);
-  if (O.Acc.valid())
-    F.output("acc", O.Acc);
-  for (const auto &[Name, Term] : O.Terms)
-    F.output(Name, Term);
+  G.outputMonitors(O);
   G.addStepUpdate();
   return run(F, Batch);
 }

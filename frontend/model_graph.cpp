@@ -8,6 +8,7 @@
 #include "frontend/array.h"
 #include "frontend/grad.h"
 #include "frontend/math.h"
+#include "frontend/recurrent.h"
 #include "ir/dot.h"
 #include "ir/printer.h"
 
@@ -120,6 +121,15 @@ Expr ModelGraph::regularize(const std::string &Name, size_t Index, Expr X) {
   return X;
 }
 
+void ModelGraph::outputMonitors(const Objective &O) {
+  F.output("loss", O.Total);
+  F.output("err", O.Err);
+  if (O.Acc.valid())
+    F.output("acc", O.Acc);
+  for (const auto &[Name, Term] : O.Terms)
+    F.output(Name, Term);
+}
+
 void ModelGraph::addStepUpdate() {
   if (StepParam.valid())
     F.update(StepParam, StepParam + 1.0);
@@ -184,11 +194,55 @@ ModelGraph::Objective ModelGraph::objective() {
   return O;
 }
 
+namespace {
+
+/// A layer output as the layer computed it, before the regularizers' noise
+/// and dropout (noise comes first, so "-prenoise" is the original).
+Expr unmodified(const ModelGraph &G, const std::string &Name) {
+  for (const char *Suffix : {"-prenoise", "-predrop", ""}) {
+    auto It = G.Outputs.find(Name + Suffix);
+    if (It != G.Outputs.end())
+      return It->second;
+  }
+  throw TypeError("contractive: the graph does not compute '" + Name + "'");
+}
+
+/// The mean over rows of ‖∂h/∂x‖²_F for a hidden layer h = act(x·W + b).
+/// With an elementwise act, a row's Jacobian is diag(act'(pre))·Wᵀ, whose
+/// squared norm is Σ_j act'(pre_j)² Σ_i W_ij²: one extra derivative of the
+/// activation instead of one per input unit. grad(sum(h), pre) is exactly
+/// act'(pre) because unit j depends on pre_j alone. The penalty stays a
+/// graph of ordinary ops and grad nodes, so training differentiates it.
+Expr contractiveTerm(ModelGraph &G, const Layer &L) {
+  std::string Head = "contractive: hidden layer '" + L.name() + "' (" +
+                     L.form() + ") ";
+  std::string Fix = "; choose the layers with ContractivePattern";
+  Expr W = L.inputWeights(G);
+  if (!W.valid() && L.activation() && L.inputs().size() > 1)
+    throw TypeError(Head + "reads " + std::to_string(L.inputs().size()) +
+                    " inputs; the penalty needs the Jacobian w.r.t. a "
+                    "single input" + Fix);
+  if (!W.valid() || !L.activation())
+    throw TypeError(Head + "does not compute act(x·W + b) from one input, "
+                    "so it has no Jacobian the penalty can use" + Fix);
+  if (!L.activation()->elementwise())
+    throw TypeError(Head + "has the activation '" + L.activation()->name() +
+                    "', which mixes the units of a row; the penalty needs "
+                    "an elementwise activation" + Fix);
+  Expr Pre = unmodified(G, L.name() + ":pre");
+  Expr Slope = grad(sum(unmodified(G, L.name() + ":out")), Pre);
+  Expr ColumnNorms = sum(square(W), {0});
+  // mean over every element times the units = the sum per row, averaged.
+  return mean(square(Slope) * ColumnNorms) * static_cast<double>(L.size());
+}
+
+} // namespace
+
 std::vector<std::pair<std::string, Expr>> ModelGraph::penalties() {
   std::vector<std::pair<std::string, Expr>> Out;
   if (!R)
     return Out;
-  auto Average = [](const std::vector<Expr> &Xs, auto Fn) {
+  auto Average = [](const auto &Xs, auto Fn) {
     Expr Sum = Fn(Xs[0]);
     for (size_t I = 1; I < Xs.size(); ++I)
       Sum = Sum + Fn(Xs[I]);
@@ -207,20 +261,70 @@ std::vector<std::pair<std::string, Expr>> ModelGraph::penalties() {
     Out.emplace_back("weight_l1", Average(Weights, [](const Expr &W) {
                                     return mean(abs(W));
                                   }) * R->WeightL1);
-  if (R->HiddenL1) {
-    std::vector<Expr> Hidden;
+  // The hidden layers whose ":out" matches Pattern (all of them when empty).
+  auto Hidden = [&](const char *Term, const std::string &Pattern) {
+    std::vector<const Layer *> Hs;
     for (size_t I = 1; I + 1 < N.Layers.size(); ++I) {
       std::string Name = N.Layers[I]->name() + ":out";
-      if (R->HiddenPattern.empty() || globMatch(R->HiddenPattern, Name))
-        Hidden.push_back(Outputs.at(Name));
+      if (Pattern.empty() || globMatch(Pattern, Name))
+        Hs.push_back(N.Layers[I].get());
     }
-    if (Hidden.empty())
-      throw TypeError("hidden_l1: no hidden output matches '" +
-                      R->HiddenPattern + "'");
-    Out.emplace_back("hidden_l1", Average(Hidden, [](const Expr &H) {
-                                    return mean(abs(H));
-                                  }) * R->HiddenL1);
-  }
+    if (Hs.empty())
+      throw TypeError(std::string(Term) + ": no hidden output matches '" +
+                      Pattern + "'");
+    return Hs;
+  };
+  if (R->HiddenL1)
+    Out.emplace_back("hidden_l1",
+                     Average(Hidden("hidden_l1", R->HiddenPattern),
+                             [&](const Layer *L) {
+                               return mean(abs(Outputs.at(L->name() + ":out")));
+                             }) *
+                         R->HiddenL1);
+  if (R->Contractive)
+    Out.emplace_back("contractive",
+                     Average(Hidden("contractive", R->ContractivePattern),
+                             [&](const Layer *L) {
+                               return contractiveTerm(*this, *L);
+                             }) *
+                         R->Contractive);
+  // The sequence outputs matching Pattern: any layer's output names (an
+  // lstm's "hid1:cell" too), every hidden layer's ":out" when empty.
+  auto Sequences = [&](const char *Term, const std::string &Pattern) {
+    std::vector<Expr> Hs;
+    for (size_t I = 0; I < N.Layers.size(); ++I)
+      for (const std::string &Suffix : N.Layers[I]->outputs()) {
+        std::string Name = N.Layers[I]->name() + ":" + Suffix;
+        bool Default = I > 0 && I + 1 < N.Layers.size() && Suffix == "out";
+        if (Pattern.empty() ? !Default : !globMatch(Pattern, Name))
+          continue;
+        Expr H = Outputs.at(Name);
+        if (H.rank() != 3)
+          throw TypeError(std::string(Term) + ": output '" + Name + "' is " +
+                          H.type().str() +
+                          ", not a sequence [B, T, units]; the penalty is "
+                          "for a recurrent model's sequence outputs (choose "
+                          "them with its pattern)");
+        Hs.push_back(H);
+      }
+    if (Hs.empty())
+      throw TypeError(std::string(Term) + ": no " +
+                      (Pattern.empty() ? std::string("hidden layer output")
+                                       : "output matches '" + Pattern + "'"));
+    return Hs;
+  };
+  if (R->RecurrentState)
+    Out.emplace_back(
+        "recurrent_state",
+        Average(Sequences("recurrent_state", R->RecurrentStatePattern),
+                [](const Expr &H) { return recurrent::recurrent_state(H); }) *
+            R->RecurrentState);
+  if (R->RecurrentNorm)
+    Out.emplace_back(
+        "recurrent_norm",
+        Average(Sequences("recurrent_norm", R->RecurrentNormPattern),
+                [](const Expr &H) { return recurrent::recurrent_norm(H); }) *
+            R->RecurrentNorm);
   return Out;
 }
 
@@ -254,9 +358,23 @@ Expr ModelGraph::input(size_t I) {
   return It->second;
 }
 
+bool ModelGraph::sequences() const { return N.Recurrent; }
+
+Expr ModelGraph::output(std::string_view FullName) {
+  auto It = Outputs.find(std::string(FullName));
+  if (It == Outputs.end())
+    throw TypeError("layer '" + Current->name() + "' reads '" +
+                    std::string(FullName) +
+                    "', which this graph does not compute");
+  return It->second;
+}
+
 Expr ModelGraph::dataInput(std::string_view Name,
                            const std::vector<int64_t> &Dims) {
+  // A recurrent model's data are batch-major sequences [B, T, ...].
   std::vector<DimSpec> Full{DimSpec("B")};
+  if (N.Recurrent)
+    Full.push_back(DimSpec("T"));
   Full.insert(Full.end(), Dims.begin(), Dims.end());
   return F.input(Name, N.Options.FloatType, Full);
 }
@@ -282,12 +400,7 @@ Function Network::lossFunction(const Regularizers &R) const {
   ModelGraph G(*this, F, &R);
   G.connect();
   ModelGraph::Objective O = G.objective();
-  F.output("loss", O.Total);
-  F.output("err", O.Err);
-  if (O.Acc.valid())
-    F.output("acc", O.Acc);
-  for (const auto &[Name, Term] : O.Terms)
-    F.output(Name, Term);
+  G.outputMonitors(O);
   for (const auto &[Name, E] : G.Ordered)
     F.output(Name, E);
   G.addStepUpdate();
@@ -299,12 +412,7 @@ Function Network::gradientFunction(const Regularizers &R) const {
   ModelGraph G(*this, F, &R);
   G.connect();
   ModelGraph::Objective O = G.objective();
-  F.output("loss", O.Total);
-  F.output("err", O.Err);
-  if (O.Acc.valid())
-    F.output("acc", O.Acc);
-  for (const auto &[Name, Term] : O.Terms)
-    F.output(Name, Term);
+  G.outputMonitors(O);
   for (const std::string &P : ParamOrder)
     F.output("grad(" + P + ")", grad(O.Total, G.param(P)));
   G.addStepUpdate();

@@ -34,6 +34,9 @@ public:
   };
   /// Builds every loss (declaring targets and weights) and the penalties.
   Objective objective();
+  /// Declares O's monitors as outputs of the function: "loss", "err",
+  /// "acc" (classifiers) and each loss and penalty term by name.
+  void outputMonitors(const Objective &O);
   /// Declares step <- step + 1 when the graph draws random numbers.
   void addStepUpdate();
 
@@ -53,6 +56,8 @@ public:
   Expr param(std::string_view FullName) override;
   void create(std::string_view Suffix, Tensor Initial) override;
   Expr get(std::string_view Suffix) override;
+  bool sequences() const override;
+  Expr output(std::string_view FullName) override;
 
 private:
   void setOutput(const std::string &Name, const Expr &E);
@@ -70,6 +75,10 @@ private:
   const Layer *Current = nullptr;
   Expr StepParam;
 };
+
+/// T converted to dtype To (data for an argument of that dtype), or
+/// RuntimeError naming the data when the kinds (float, integer) differ.
+Tensor convertData(const Tensor &T, DType To, const std::string &Name);
 
 /// R² = 1 - Σw(y-ŷ)² / Σw(y-ȳ)² (W may be null: all ones).
 double rSquared(const Tensor &Y, const Tensor &Predicted, const Tensor *W);

@@ -15,6 +15,11 @@ Regressor::Regressor(std::vector<LayerSpec> Layers, ModelOptions Options,
                      SourceLoc Loc)
     : Network(std::move(Layers), std::move(Options), Kind::Regressor, Loc) {}
 
+Regressor::Regressor(std::vector<LayerSpec> Layers, ModelOptions Options,
+                     SourceLoc Loc, bool Sequences)
+    : Network(std::move(Layers), std::move(Options), Kind::Regressor, Loc,
+              Sequences) {}
+
 //===----------------------------------------------------------------------===//
 // Classifier
 //===----------------------------------------------------------------------===//
@@ -22,6 +27,11 @@ Regressor::Regressor(std::vector<LayerSpec> Layers, ModelOptions Options,
 Classifier::Classifier(std::vector<LayerSpec> Layers, ModelOptions Options,
                        SourceLoc Loc)
     : Network(std::move(Layers), std::move(Options), Kind::Classifier, Loc) {}
+
+Classifier::Classifier(std::vector<LayerSpec> Layers, ModelOptions Options,
+                       SourceLoc Loc, bool Sequences)
+    : Network(std::move(Layers), std::move(Options), Kind::Classifier, Loc,
+              Sequences) {}
 
 Tensor Classifier::predict(const Tensor &X) const {
   Function F("predict", Options.FloatType);
@@ -83,6 +93,11 @@ Autoencoder::Autoencoder(std::vector<LayerSpec> Layers, ModelOptions Options,
     : Network(std::move(Layers), std::move(Options), Kind::Autoencoder, Loc) {
 }
 
+Autoencoder::Autoencoder(std::vector<LayerSpec> Layers, ModelOptions Options,
+                         SourceLoc Loc, bool Sequences)
+    : Network(std::move(Layers), std::move(Options), Kind::Autoencoder, Loc,
+              Sequences) {}
+
 std::string Autoencoder::codeOutput(std::string_view Name) const {
   if (Name.empty())
     return Layers[Layers.size() / 2]->name() + ":out";
@@ -109,6 +124,8 @@ Tensor Autoencoder::decode(const Tensor &Code, std::string_view Layer) const {
   Function F("decode", Options.FloatType);
   ModelGraph G(*this, F);
   std::vector<DimSpec> Dims{DimSpec("B")};
+  if (Recurrent)
+    Dims.push_back(DimSpec("T"));
   for (int64_t D : Layers[Index]->shape())
     Dims.push_back(D);
   G.connect(Index + 1, {{Name, F.input("code", Dims)}});

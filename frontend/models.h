@@ -23,6 +23,11 @@ class Regressor : public Network {
 public:
   explicit Regressor(std::vector<LayerSpec> Layers, ModelOptions Options = {},
                      SourceLoc Loc = SourceLoc::current());
+
+protected:
+  /// Sequences: the recurrent variant (frontend/recurrent.h).
+  Regressor(std::vector<LayerSpec> Layers, ModelOptions Options,
+            SourceLoc Loc, bool Sequences);
 };
 
 class Classifier : public Network {
@@ -37,6 +42,10 @@ public:
   /// The accuracy of predict(X) against Labels, weighted by W when given.
   double score(const Tensor &X, const Tensor &Labels) const;
   double score(const Tensor &X, const Tensor &Labels, const Tensor &W) const;
+
+protected:
+  Classifier(std::vector<LayerSpec> Layers, ModelOptions Options,
+             SourceLoc Loc, bool Sequences);
 };
 
 class Autoencoder : public Network {
@@ -52,6 +61,10 @@ public:
   /// R² of the reconstruction of X, weighted by W when given.
   double score(const Tensor &X) const;
   double score(const Tensor &X, const Tensor &W) const;
+
+protected:
+  Autoencoder(std::vector<LayerSpec> Layers, ModelOptions Options,
+              SourceLoc Loc, bool Sequences);
 
 private:
   /// The output name encode/decode use for Layer.

@@ -1,7 +1,8 @@
 //===- netjit.h - The whole public C++ API of netjit ------------------------===//
 //
 // Include this one header to build graphs with Exprs, write losses, and
-// build, inspect and evaluate models. See docs/guide.md.
+// build, inspect, evaluate, train, save and load models. See docs/guide.md
+// and docs/training.md.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -12,3 +13,9 @@
 #include "frontend/losses.h"
 #include "frontend/models.h"
 #include "frontend/math.h"
+#include "frontend/model_file.h"
+#include "frontend/optimizers.h"
+#include "frontend/recurrent.h"
+#include "frontend/scan.h"
+#include "frontend/text_data.h"
+#include "frontend/trainer.h"

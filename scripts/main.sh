@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# The main job, until training lands: set-up + build, then print the example
-# MLP classifier's graph and evaluate its loss with the reference
-# interpreter on the inputs in examples/data/mlp_xe/ (numpy gives
-# loss = 1.495828663 for them; see examples/README.md).
+# The main job: set-up + build (scripts/setup.sh), then train a Fashion-MNIST
+# classifier (784 -> 256 relu -> 10 softmax) with the `netjit train`
+# defaults, showing progress, and report its test accuracy. Writes into
+# out/: the model (fashion.njm), the monitors per epoch (training.csv), the
+# training curves (training.svg) and the IR of every stage (ir/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-data=examples/data/mlp_xe
+mkdir -p out
 set -x
-./build/tools/netjit print examples/mlp_xe.nj
-./build/tools/netjit run examples/mlp_xe.nj \
-  --input x=$data/x.npy --input labels=$data/labels.npy \
-  --input w1=$data/w1.npy --input b1=$data/b1.npy \
-  --input w2=$data/w2.npy --input b2=$data/b2.npy
+./build/tools/netjit train --model classifier --layers 784,256,10 \
+  --data fashion-mnist --save out/fashion.njm --log out/training.csv \
+  --plot out/training.svg --ir-dir out/ir

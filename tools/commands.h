@@ -46,13 +46,26 @@ int runPrintCommand(ArgList Args);
 /// `netjit dot FILE`: the graph in Graphviz DOT.
 int runDotCommand(ArgList Args);
 /// `netjit run FILE --input NAME=PATH.npy ... [--bind B=32 ...]
-/// [--output-dir DIR] [--check-finite]`: evaluate with the interpreter.
+/// [--output-dir DIR] [--check-finite] [--engine=jit|interp]`: evaluate,
+/// JIT-compiled (the default) or with the interpreter.
 int runRunCommand(ArgList Args);
 /// `netjit opt FILE [--passes=...] [--print-after=NAME|all] [--print-changed]
-/// [--time-passes] [--fast-math]`: run a pass pipeline, print the graph
-/// (tools/opt.cpp).
+/// [--time-passes] [--fast-math] [--emit=graph|fused|llvm|llvm-opt|asm]`:
+/// run a pass pipeline, print the graph, or compile it and print a stage of
+/// the JIT (tools/opt.cpp).
 int runOptCommand(ArgList Args);
 /// The help text of `netjit opt`.
 std::string_view optHelp();
+
+/// `netjit train --layers SPEC --data DATA ...` (tools/train_command.cpp).
+int runTrainCommand(ArgList Args);
+std::string_view trainHelp();
+/// `netjit eval|predict|ir MODEL ...` (tools/model_commands.cpp).
+int runEvalCommand(ArgList Args);
+int runPredictCommand(ArgList Args);
+int runIrCommand(ArgList Args);
+std::string_view evalHelp();
+std::string_view predictHelp();
+std::string_view irHelp();
 
 } // namespace netjit::tool

@@ -1,9 +1,10 @@
 //===- netjit.cpp - The `netjit` command line ------------------------------===//
 //
 // `netjit print|dot|run|opt ...`: reads graphs in the IR text form, prints
-// them, exports them to Graphviz, evaluates them with the reference
-// interpreter (run lives in run_command.cpp) and optimizes them with a pass
-// pipeline (opt.cpp). Exit codes: 0 success, 1 an error in the
+// them, exports them to Graphviz, evaluates them (run_command.cpp) and
+// optimizes them with a pass pipeline (opt.cpp). `netjit train` builds and
+// trains a model (train_command.cpp); eval, predict and ir read a saved
+// model (model_commands.cpp). Exit codes: 0 success, 1 an error in the
 // user's files or data, 2 a malformed command line; every error is one line
 // `netjit: error: ...` on stderr, and no input makes the process die of a
 // signal (SIGPIPE is ignored; a failed write to stdout is an error).
@@ -39,8 +40,12 @@ constexpr std::string_view MainHelp =
 netjit compiles neural-network loss graphs. Commands:
   print FILE    parse and verify a .nj graph, print its canonical text form
   dot FILE      print the graph in Graphviz DOT (netjit dot F | dot -Tsvg)
-  run FILE ...  evaluate a graph with the reference interpreter
+  run FILE ...  evaluate a graph (JIT-compiled, or with the interpreter)
   opt FILE ...  run a pass pipeline on a graph and print the result
+  train ...     build and train a model, report its test accuracy, save it
+  eval MODEL    evaluate a saved model on data
+  predict MODEL run a saved model on inputs
+  ir MODEL      print a saved model's graph at any stage
 
 Options:
   -h, --help    show this help; `netjit COMMAND --help` for a command's
@@ -70,10 +75,13 @@ one box per node with its op, attributes and type. Render it with
 constexpr std::string_view RunHelp =
     R"(usage: netjit run FILE --input NAME=PATH.npy ... [--bind SYM=N ...]
                        [--output-dir DIR] [--check-finite]
+                       [--engine=jit|interp]
 
-Evaluates the graph in FILE with the reference interpreter. Prints each
-scalar output as `NAME = VALUE` (shortest round-trip formatting) and each
-other output as `NAME : TYPE` (e.g. `logits : f32[2,3]`).
+Evaluates the graph in FILE: JIT-compiled (the default; grad requests are
+expanded, and compiled functions are kept in the compile cache,
+NETJIT_CACHE_DIR) or with the reference interpreter. Prints each scalar
+output as `NAME = VALUE` (shortest round-trip formatting) and each other
+output as `NAME : TYPE` (e.g. `logits : f32[2,3]`).
 
   --input NAME=PATH.npy  the value of the graph's input or param NAME; every
                          input and param needs one
@@ -82,7 +90,13 @@ other output as `NAME : TYPE` (e.g. `logits : f32[2,3]`).
   --output-dir DIR       write each output as DIR/NAME.npy and each updated
                          param as DIR/updated.NAME.npy (DIR is created)
   --check-finite         fail at the first node that produces a NaN or an
-                         infinity, naming it
+                         infinity, naming it (with the JIT: when an output
+                         or updated param is not finite, the interpreter
+                         finds that node)
+  --engine=ENGINE        jit (default): compile with LLVM and run natively;
+                         interp: the reference interpreter, node by node
+                         (it does not expand grad requests: run
+                         `netjit opt` first)
 )";
 
 /// The subcommand being run, for the hint after a usage error.
@@ -136,7 +150,8 @@ int dispatch(const std::vector<std::string> &Argv) {
   }
   CurrentCommand = Command;
   if (Command == "print" || Command == "dot" || Command == "run" ||
-      Command == "opt") {
+      Command == "opt" || Command == "train" || Command == "eval" ||
+      Command == "predict" || Command == "ir") {
     if (wantsHelp(Rest)) {
       std::cout << commandHelp(Command);
       return 0;
@@ -147,6 +162,14 @@ int dispatch(const std::vector<std::string> &Argv) {
       return runDotCommand(Rest);
     if (Command == "opt")
       return runOptCommand(Rest);
+    if (Command == "train")
+      return runTrainCommand(Rest);
+    if (Command == "eval")
+      return runEvalCommand(Rest);
+    if (Command == "predict")
+      return runPredictCommand(Rest);
+    if (Command == "ir")
+      return runIrCommand(Rest);
     return runRunCommand(Rest);
   }
   CurrentCommand.clear();
@@ -166,6 +189,14 @@ std::string_view commandHelp(std::string_view Command) {
     return RunHelp;
   if (Command == "opt")
     return optHelp();
+  if (Command == "train")
+    return trainHelp();
+  if (Command == "eval")
+    return evalHelp();
+  if (Command == "predict")
+    return predictHelp();
+  if (Command == "ir")
+    return irHelp();
   throw UsageError("unknown command '" + std::string(Command) + "'");
 }
 

@@ -4,11 +4,16 @@
 // pipeline unless --passes says otherwise) and prints the resulting IR on
 // stdout. The pass manager's instruments (printing after passes, timing and
 // rule hit counts) write to stderr, as LLVM's opt does, so stdout stays a
-// graph that `netjit print` or `netjit run` can read back.
+// graph that `netjit print` or `netjit run` can read back. --emit=fused,
+// llvm, llvm-opt and asm compile the graph as CompiledFunction::compile does
+// (the codegen pipeline, or --passes in its place) and print what the JIT
+// sees at each stage: the fused graph, the emitted LLVM IR, the IR after
+// LLVM's O3 pipeline and the host assembly.
 //
 //===----------------------------------------------------------------------===//
 #include "tools/commands.h"
 
+#include "codegen/compiled_function.h"
 #include "ir/error.h"
 #include "ir/printer.h"
 #include "passes/pass_manager.h"
@@ -24,6 +29,7 @@ namespace {
 constexpr std::string_view OptHelp =
     R"(usage: netjit opt FILE [--passes=PIPELINE] [--print-after=NAME|all]
                        [--print-changed] [--time-passes] [--fast-math]
+                       [--emit=graph|fused|llvm|llvm-opt|asm]
 
 Runs a pass pipeline on the graph in FILE and prints the resulting graph.
 The default pipeline is stabilize,autodiff,fix(simplify,cse),dce: it lifts
@@ -41,17 +47,51 @@ fixed point and removes dead nodes (docs/passes.md lists every pass).
                        every rewrite rule
   --fast-math          allow rewrites exact only in real arithmetic
                        (x*0 -> 0, x-x -> 0), which change NaN/inf results
+  --emit=WHAT          what to print (default graph):
+                         graph     the graph after the pipeline
+                         fused     the graph the JIT compiles: after the
+                                   codegen pipeline (the default one, then
+                                   lower,fix(simplify,cse),fuse,dce), with
+                                   its fused kernels
+                         llvm      the LLVM IR netjit emits for it
+                         llvm-opt  that IR after LLVM's O3 pipeline
+                         asm       the host assembly of the optimized IR
+                       With --passes, the pipeline replaces the codegen
+                       pipeline. The instruments work with --emit=graph
+                       only.
 
 The graph goes to stdout; printed graphs and reports go to stderr. The
-verifier runs after every pass that changed the graph.
+verifier runs after every pass that changed the graph. A graph the JIT does
+not compile (a scan) has no LLVM IR: --emit=llvm, llvm-opt and asm fail on
+it, naming the reason.
 )";
+
+/// What --emit prints.
+enum class Emit { Graph, Fused, Llvm, LlvmOpt, Asm };
 
 struct OptOptions {
   std::string File;
   std::string Pipeline{defaultPipeline()};
+  bool PipelineGiven = false;
   Instrumentation Instr;
   bool FastMath = false;
+  Emit What = Emit::Graph;
 };
+
+Emit parseEmit(const std::string &V) {
+  if (V == "graph")
+    return Emit::Graph;
+  if (V == "fused")
+    return Emit::Fused;
+  if (V == "llvm")
+    return Emit::Llvm;
+  if (V == "llvm-opt")
+    return Emit::LlvmOpt;
+  if (V == "asm")
+    return Emit::Asm;
+  throw UsageError("bad --emit '" + V +
+                   "': expected graph, fused, llvm, llvm-opt or asm");
+}
 
 bool isOption(const std::string &A, std::string_view Name) {
   return A == Name || (A.size() > Name.size() && A.starts_with(Name) &&
@@ -64,6 +104,9 @@ OptOptions parseOptOptions(ArgList Args) {
     const std::string &A = Args[I];
     if (isOption(A, "--passes")) {
       O.Pipeline = optionValue(Args, I, "--passes");
+      O.PipelineGiven = true;
+    } else if (isOption(A, "--emit")) {
+      O.What = parseEmit(optionValue(Args, I, "--emit"));
     } else if (isOption(A, "--print-after")) {
       std::string Name = optionValue(Args, I, "--print-after");
       if (Name.empty())
@@ -86,6 +129,12 @@ OptOptions parseOptOptions(ArgList Args) {
   }
   if (O.File.empty())
     throw UsageError("'opt' needs a FILE");
+  if (O.What != Emit::Graph && (!O.Instr.PrintAfter.empty() ||
+                                O.Instr.PrintChanged || O.Instr.TimePasses))
+    throw UsageError("--print-after, --print-changed and --time-passes work "
+                     "with --emit=graph only");
+  if (O.What != Emit::Graph && O.PipelineGiven && O.Pipeline.empty())
+    throw UsageError("--emit needs a pipeline to compile: --passes is empty");
   return O;
 }
 
@@ -102,6 +151,32 @@ void checkPrintAfter(const std::vector<std::string> &Names) {
   }
 }
 
+void printText(const std::string &Text) {
+  std::cout << Text;
+  if (!Text.empty() && Text.back() != '\n')
+    std::cout << "\n";
+}
+
+/// --emit=fused, llvm, llvm-opt, asm: compile G and print one stage.
+int emitCompiled(const Graph &G, const OptOptions &O) {
+  CompileOptions CO;
+  CO.FastMath = O.FastMath;
+  if (O.PipelineGiven)
+    CO.Pipeline = O.Pipeline;
+  CompiledFunction F = CompiledFunction::compile(G, CO);
+  if (O.What == Emit::Fused) {
+    printText(printGraph(F.fusedGraph()));
+    return 0;
+  }
+  if (F.usesInterpreter())
+    throw Error("the graph is not compiled (it runs on the interpreter: " +
+                F.interpreterReason() + "), so it has no LLVM IR");
+  printText(O.What == Emit::Llvm      ? F.llvmIR()
+            : O.What == Emit::LlvmOpt ? F.optimizedIR()
+                                      : F.assembly());
+  return 0;
+}
+
 } // namespace
 
 std::string_view optHelp() { return OptHelp; }
@@ -116,14 +191,13 @@ int runOptCommand(ArgList Args) {
     throw UsageError(std::string("--passes: ") + E.what());
   }
   Graph G = loadGraph(O.File);
+  if (O.What != Emit::Graph)
+    return emitCompiled(G, O);
   PassContext Ctx;
   Ctx.Options.FastMath = O.FastMath;
   O.Instr.Out = &std::cerr;
   PM.run(G, Ctx, O.Instr);
-  std::string Text = printGraph(G);
-  std::cout << Text;
-  if (!Text.empty() && Text.back() != '\n')
-    std::cout << "\n";
+  printText(printGraph(G));
   return 0;
 }
 

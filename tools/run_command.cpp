@@ -1,16 +1,22 @@
 //===- run_command.cpp - `netjit run`: evaluate a graph on .npy inputs ----===//
 //
 // Reads a graph and one .npy file per input and param, evaluates the graph
-// with the reference interpreter (runtime/interpreter.h), prints each output
-// (a scalar's value with the shortest text that reads back to the same
-// number, otherwise its type) and optionally writes every output and every
-// updated param as .npy files. Names are checked before evaluation, so a
-// misspelled or missing input is reported by name with the graph's list.
+// JIT-compiled (CompiledFunction, through the compile cache) or, with
+// --engine=interp, with the reference interpreter (runtime/interpreter.h),
+// prints each output (a scalar's value with the shortest text that reads
+// back to the same number, otherwise its type) and optionally writes every
+// output and every updated param as .npy files. Names are checked before
+// evaluation, so a misspelled or missing input is reported by name with the
+// graph's list. The JIT has no per-node checks: with --check-finite it
+// checks the outputs and updated params, and traces a non-finite one to the
+// first node that produced it by running the interpreter.
 //
 //===----------------------------------------------------------------------===//
 #include "tools/commands.h"
 
+#include "codegen/compiled_function.h"
 #include "ir/error.h"
+#include "passes/pass_manager.h"
 #include "runtime/interpreter.h"
 #include "runtime/npy.h"
 
@@ -34,6 +40,8 @@ struct RunOptions {
   DimBindings Bindings;
   std::string OutputDir;
   bool CheckFinite = false;
+  /// --engine=jit (the default) or interp.
+  bool Jit = true;
 };
 
 /// Splits "NAME=VALUE" at the first '='; both parts must be non-empty.
@@ -86,6 +94,11 @@ RunOptions parseRunOptions(ArgList Args) {
         throw UsageError("--output-dir needs a directory");
     } else if (A == "--check-finite") {
       O.CheckFinite = true;
+    } else if (isOption(A, "--engine")) {
+      std::string E = optionValue(Args, I, "--engine");
+      if (E != "jit" && E != "interp")
+        throw UsageError("bad --engine '" + E + "': expected jit or interp");
+      O.Jit = E == "jit";
     } else if (A.size() > 1 && A[0] == '-') {
       throw UsageError("unknown option '" + A + "' for 'run'");
     } else if (!O.File.empty()) {
@@ -182,21 +195,86 @@ void writeOutputs(const Graph &G, const RunOptions &O, const TensorMap &Outs,
   }
 }
 
+bool allFinite(const Tensor &T) {
+  if (!isFloat(T.dtype()))
+    return true;
+  for (int64_t I = 0; I < T.numel(); ++I)
+    if (!std::isfinite(T.at(I)))
+      return false;
+  return true;
+}
+
+/// The name of the first output or updated param with a NaN or an infinity
+/// ("" when there is none).
+std::string firstNonFinite(const Graph &G, const TensorMap &Outs,
+                           const TensorMap &Args) {
+  for (const Output &Out : G.outputs())
+    if (auto It = Outs.find(Out.Name);
+        It != Outs.end() && !allFinite(It->second))
+      return "output '" + Out.Name + "'";
+  for (const Update &U : G.updates()) {
+    const std::string &Name = argumentName(G, U.Target);
+    if (!allFinite(Args.at(Name)))
+      return "updated param '" + Name + "'";
+  }
+  return "";
+}
+
+/// Runs the interpreter with CheckFinite on G (on G after the default
+/// pipeline when it asks for gradients, which the interpreter cannot
+/// expand), so that it throws naming the first non-finite node.
+void traceNonFinite(const Graph &G, TensorMap Args, const RunOptions &O) {
+  Graph Traced = G.compact();
+  for (NodeId Id : Traced.liveNodes())
+    if (Traced.node(Id).Op == OpCode::Grad) {
+      PassContext Ctx;
+      PassManager::parse(defaultPipeline()).run(Traced, Ctx);
+      break;
+    }
+  EvalOptions Eval;
+  Eval.Bindings = O.Bindings;
+  Eval.CheckFinite = true;
+  evaluate(Traced, Args, Eval);
+}
+
+/// Runs G JIT-compiled on Args (updating its params). With --check-finite,
+/// a non-finite result is traced by the interpreter to its first node.
+TensorMap runJit(const Graph &G, TensorMap &Args, const RunOptions &O) {
+  CompiledFunction F = CompiledFunction::compile(G);
+  CallContext Ctx = F.newContext();
+  TensorMap Before;
+  if (O.CheckFinite)
+    Before = Args;
+  TensorMap Outs = F.call(Ctx, TensorMap{}, Args, O.Bindings);
+  if (O.CheckFinite) {
+    std::string Bad = firstNonFinite(G, Outs, Args);
+    if (!Bad.empty()) {
+      traceNonFinite(G, std::move(Before), O);
+      throw Error(Bad + " is not finite");
+    }
+  }
+  return Outs;
+}
+
 } // namespace
 
 int runRunCommand(ArgList CommandLine) {
   RunOptions O = parseRunOptions(CommandLine);
   Graph G = loadGraph(O.File);
   TensorMap Args = loadArguments(G, O);
-  EvalOptions Eval;
-  Eval.Bindings = O.Bindings;
-  Eval.CheckFinite = O.CheckFinite;
-  TensorMap Outs = evaluate(G, Args, Eval);
+  TensorMap Outs;
+  if (O.Jit) {
+    Outs = runJit(G, Args, O);
+  } else {
+    EvalOptions Eval;
+    Eval.Bindings = O.Bindings;
+    Eval.CheckFinite = O.CheckFinite;
+    Outs = evaluate(G, Args, Eval);
+  }
   for (const Output &Out : G.outputs()) {
     auto It = Outs.find(Out.Name);
     if (It == Outs.end())
-      throw Error("the interpreter returned no value for output '" + Out.Name +
-                  "'");
+      throw Error("no value was computed for output '" + Out.Name + "'");
     if (It->second.rank() == 0)
       std::cout << Out.Name << " = " << formatScalar(It->second) << "\n";
     else
