@@ -91,8 +91,8 @@ void panel(std::ostringstream &S, const PlotPanel &P, double X0, double Y0) {
   auto MapX = [&](double X) { return Left + (X - XLo) / (XHi - XLo) * W; };
   auto MapY = [&](double Y) { return Top + H - (Y - YLo) / (YHi - YLo) * H; };
 
-  S << "<text x='" << Left + W / 2 << "' y='" << Top - 10
-    << "' text-anchor='middle' font-weight='bold'>" << escape(P.Title)
+  S << "<text x='" << Left << "' y='" << Top - 10
+    << "' font-weight='bold'>" << escape(P.Title)
     << "</text>\n";
   S << "<rect x='" << Left << "' y='" << Top << "' width='" << W
     << "' height='" << H << "' fill='none' stroke='#888'/>\n";
@@ -107,7 +107,14 @@ void panel(std::ostringstream &S, const PlotPanel &P, double X0, double Y0) {
       << "' text-anchor='middle' font-size='10'>" << fmt(T) << "</text>\n";
   S << "<text x='" << Left + W / 2 << "' y='" << Top + H + 30
     << "' text-anchor='middle' font-size='11'>epoch</text>\n";
-  double LegendY = Top + 12;
+  // The legend sits above the plot, right-aligned, clear of the curves.
+  double LegendX = Left + W;
+  for (auto It = P.Series.rbegin(); It != P.Series.rend(); ++It) {
+    S << "<text x='" << LegendX << "' y='" << Top - 10
+      << "' text-anchor='end' font-size='11' fill='" << colour(It->first)
+      << "'>" << escape(It->first) << "</text>\n";
+    LegendX -= 8.0 * static_cast<double>(It->first.size()) + 12;
+  }
   for (const auto &[Name, C] : P.Series) {
     S << "<polyline fill='none' stroke-width='1.8' stroke='" << colour(Name)
       << "' points='";
@@ -119,10 +126,6 @@ void panel(std::ostringstream &S, const PlotPanel &P, double X0, double Y0) {
       if (std::isfinite(Y) && C.size() < 60)
         S << "<circle r='2' fill='" << colour(Name) << "' cx='" << MapX(X)
           << "' cy='" << MapY(Y) << "'/>\n";
-    S << "<text x='" << Left + W - 6 << "' y='" << LegendY
-      << "' text-anchor='end' font-size='11' fill='" << colour(Name) << "'>"
-      << escape(Name) << "</text>\n";
-    LegendY += 14;
   }
 }
 
