@@ -10,22 +10,34 @@
 // coefficient-based product instead, which packs nothing. Integer products
 // are plain loops with wrapping arithmetic.
 //
+// Large float products are split by rows of C between the calling thread and
+// a process-wide worker (see gemm.h). Both halves use the full product's kc
+// and mc (Eigen's blocks along K and N), and the split row is a multiple of 8
+// (Eigen's register block along M is 4): every element of C then sees the
+// same kernel path and summation order as in the single-threaded product.
+//
 //===----------------------------------------------------------------------===//
 #include "runtime/gemm.h"
 
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <system_error>
+#include <thread>
+#include <unistd.h>
 #include <type_traits>
 
 namespace netjit {
 
 GemmContext::~GemmContext() {
-  std::free(Block[0]);
-  std::free(Block[1]);
+  for (void *P : Block)
+    std::free(P);
 }
 
 void *GemmContext::scratch(int Slot, size_t Bytes) {
@@ -54,12 +66,12 @@ namespace ei = Eigen::internal;
 constexpr Index kMaxKc = 1024, kMaxRhsBlock = Index(1) << 18;
 
 /// Eigen's blocking sizes for one product, with the packing buffers taken
-/// from a GemmContext. Sizes follow gemm_blocking_space for a row-major
-/// result (Eigen computes the transposed, column-major product, whose
-/// "rows" are N and "columns" M).
+/// from a GemmContext (slots 0 and 1, or 2 and 3 for the worker's half).
+/// Sizes follow gemm_blocking_space for a row-major result (Eigen computes
+/// the transposed, column-major product, whose "rows" are N and "columns" M).
 template <class T> class ContextBlocking : public ei::level3_blocking<T, T> {
 public:
-  ContextBlocking(GemmContext &Ctx, Index M, Index N, Index K) {
+  ContextBlocking(GemmContext &Ctx, int FirstSlot, Index M, Index N, Index K) {
     this->m_mc = N;
     this->m_nc = M;
     this->m_kc = K;
@@ -69,10 +81,27 @@ public:
     Index SizeB =
         std::max(this->m_kc * this->m_nc, std::min(K * M, kMaxRhsBlock));
     this->m_blockA = static_cast<T *>(
-        Ctx.scratch(0, sizeof(T) * static_cast<size_t>(SizeA)));
+        Ctx.scratch(FirstSlot, sizeof(T) * static_cast<size_t>(SizeA)));
     this->m_blockB = static_cast<T *>(
-        Ctx.scratch(1, sizeof(T) * static_cast<size_t>(SizeB)));
+        Ctx.scratch(FirstSlot + 1, sizeof(T) * static_cast<size_t>(SizeB)));
   }
+  /// Keeps the blocking for a band of Rows rows of C: kc and mc are the
+  /// whole product's, which fixes each element's summation order.
+  void restrictRows(Index Rows) { this->m_nc = std::min(this->m_nc, Rows); }
+};
+
+/// One GEMM call's operands.
+template <class T> struct GemmArgs {
+  Index M, N, K;
+  const T *A;
+  Index Lda;
+  const T *B;
+  Index Ldb;
+  T *C;
+  Index Ldc;
+  T Alpha;
+  bool Accumulate;
+  Index Batch, StrideA, StrideB, StrideC;
 };
 
 template <class T, int Order>
@@ -80,34 +109,171 @@ using MatrixMap =
     Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Order>,
                Eigen::Unaligned, Eigen::OuterStride<>>;
 
-/// One product with A and B in the given storage orders (RowMajor for a
-/// plain operand, ColMajor for a transposed one).
+/// Rows [Row0, Row1) of every product of the batch, with A and B in the
+/// given storage orders (RowMajor for a plain operand, ColMajor for a
+/// transposed one).
 template <class T, int AOrder, int BOrder>
-void product(GemmContext &Ctx, Index M, Index N, Index K, const T *A, Index Lda,
-             const T *B, Index Ldb, T *C, Index Ldc, T Alpha, bool Accumulate) {
-  if (M == 0 || N == 0)
+void productRows(const GemmArgs<T> &G, ei::level3_blocking<T, T> *Blocking,
+                 Index Row0, Index Row1) {
+  Index Rows = Row1 - Row0;
+  const T *A0 = G.A + (AOrder == Eigen::RowMajor ? Row0 * G.Lda : Row0);
+  for (Index Bt = 0; Bt < G.Batch; ++Bt) {
+    const T *A = A0 + Bt * G.StrideA, *B = G.B + Bt * G.StrideB;
+    T *C = G.C + Bt * G.StrideC + Row0 * G.Ldc;
+    Eigen::Map<
+        Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>,
+        Eigen::Unaligned, Eigen::OuterStride<>>
+        Out(C, Rows, G.N, Eigen::OuterStride<>(G.Ldc));
+    if (!G.Accumulate)
+      Out.setZero();
+    if (G.K == 0)
+      continue;
+    if (!Blocking) {
+      MatrixMap<T, AOrder> LhsMap(A, Rows, G.K, Eigen::OuterStride<>(G.Lda));
+      MatrixMap<T, BOrder> RhsMap(B, G.K, G.N, Eigen::OuterStride<>(G.Ldb));
+      if (G.Alpha == T(1))
+        Out.noalias() += LhsMap.lazyProduct(RhsMap);
+      else
+        Out.noalias() += G.Alpha * LhsMap.lazyProduct(RhsMap);
+      continue;
+    }
+    ei::general_matrix_matrix_product<Index, T, AOrder, false, T, BOrder, false,
+                                      Eigen::RowMajor, 1>::run(Rows, G.N, G.K,
+                                                               A, G.Lda, B,
+                                                               G.Ldb, C, 1,
+                                                               G.Ldc, G.Alpha,
+                                                               *Blocking);
+  }
+}
+
+/// The process's GEMM worker: one thread, started at the first split
+/// product, that computes one job at a time. A caller owns it between a
+/// successful tryAcquire and release, so callers never queue behind each
+/// other; posting and waiting allocate nothing.
+class GemmWorker {
+public:
+  /// The worker, or null if its thread could not be started or this is a
+  /// fork()ed child (which has no worker thread: its products run alone).
+  /// Never destroyed, like the JIT: compiled functions may run while other
+  /// statics are torn down, and a forked child must not join a thread it
+  /// does not have.
+  static GemmWorker *get() {
+    static GemmWorker *W = new GemmWorker();
+    return W->Thread.joinable() && W->Creator == ::getpid() ? W : nullptr;
+  }
+  bool tryAcquire() { return Owner.try_lock(); }
+  void release() { Owner.unlock(); }
+
+  void post(void (*Fn)(void *), void *Arg) {
+    {
+      std::lock_guard<std::mutex> L(Lock);
+      Job = Fn;
+      JobArg = Arg;
+      ++Posted;
+    }
+    Wake.notify_one();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> L(Lock);
+    Finished.wait(L, [&] { return Done == Posted; });
+  }
+
+private:
+  GemmWorker() {
+    try {
+      Thread = std::thread([this] { loop(); });
+    } catch (const std::system_error &) {
+      // No thread: every product runs on its caller.
+    }
+  }
+  void loop() {
+    std::unique_lock<std::mutex> L(Lock);
+    for (;;) {
+      Wake.wait(L, [&] { return Done != Posted; });
+      L.unlock();
+      Job(JobArg);
+      L.lock();
+      ++Done;
+      Finished.notify_one();
+    }
+  }
+
+  std::mutex Owner, Lock;
+  std::condition_variable Wake, Finished;
+  void (*Job)(void *) = nullptr;
+  void *JobArg = nullptr;
+  uint64_t Posted = 0, Done = 0;
+  pid_t Creator = ::getpid();
+  std::thread Thread;
+};
+
+int threadsFromEnvironment() {
+  unsigned Cores = std::thread::hardware_concurrency();
+  int Threads = Cores >= 2 ? 2 : 1;
+  if (const char *Env = std::getenv("NETJIT_GEMM_THREADS")) {
+    char *End = nullptr;
+    long V = std::strtol(Env, &End, 10);
+    if (End != Env && *End == '\0' && V >= 1)
+      Threads = V >= 2 ? 2 : 1;
+  }
+  return Threads;
+}
+
+std::atomic<int> &threadSetting() {
+  static std::atomic<int> Threads{threadsFromEnvironment()};
+  return Threads;
+}
+
+std::atomic<uint64_t> SplitProducts{0};
+
+/// The worker's half of a split product.
+template <class T, int AOrder, int BOrder> struct HalfJob {
+  const GemmArgs<T> *Args;
+  ei::level3_blocking<T, T> *Blocking;
+  Index Row0, Row1;
+  static void run(void *P) {
+    auto *J = static_cast<HalfJob *>(P);
+    productRows<T, AOrder, BOrder>(*J->Args, J->Blocking, J->Row0, J->Row1);
+  }
+};
+
+/// The whole call: the lazy product for tiny sizes, else the blocked GEMM,
+/// split in two when it is large enough and the worker is free.
+template <class T, int AOrder, int BOrder>
+void product(GemmContext &Ctx, const GemmArgs<T> &G) {
+  if (G.M == 0 || G.N == 0 || G.Batch <= 0)
     return;
-  Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>,
-             Eigen::Unaligned, Eigen::OuterStride<>>
-      Out(C, M, N, Eigen::OuterStride<>(Ldc));
-  if (!Accumulate)
-    Out.setZero();
-  if (K == 0)
-    return;
-  if (M + N + K < 20) {
-    MatrixMap<T, AOrder> LhsMap(A, M, K, Eigen::OuterStride<>(Lda));
-    MatrixMap<T, BOrder> RhsMap(B, K, N, Eigen::OuterStride<>(Ldb));
-    if (Alpha == T(1))
-      Out.noalias() += LhsMap.lazyProduct(RhsMap);
-    else
-      Out.noalias() += Alpha * LhsMap.lazyProduct(RhsMap);
+  if (G.M + G.N + G.K < 20 || G.K == 0) {
+    productRows<T, AOrder, BOrder>(G, nullptr, 0, G.M);
     return;
   }
-  ContextBlocking<T> Blocking(Ctx, M, N, K);
-  ei::general_matrix_matrix_product<Index, T, AOrder, false, T, BOrder, false,
-                                    Eigen::RowMajor, 1>::run(M, N, K, A, Lda, B,
-                                                             Ldb, C, 1, Ldc,
-                                                             Alpha, Blocking);
+  double Flops =
+      2.0 * double(G.M) * double(G.N) * double(G.K) * double(G.Batch);
+  // Halves rounded to a multiple of 8 rows, both non-empty.
+  Index Split = (G.M / 2 + 4) / 8 * 8;
+  GemmWorker *W = nullptr;
+  if (Flops >= kGemmParallelFlops && Split > 0 && Split < G.M &&
+      threadSetting().load(std::memory_order_relaxed) > 1)
+    W = GemmWorker::get();
+  // Both halves' buffers come from the caller's thread, so nothing the
+  // worker runs allocates (or throws).
+  ContextBlocking<T> Blocking(Ctx, 0, G.M, G.N, G.K);
+  if (!W || !W->tryAcquire()) {
+    productRows<T, AOrder, BOrder>(G, &Blocking, 0, G.M);
+    return;
+  }
+  struct Release {
+    GemmWorker *W;
+    ~Release() { W->release(); }
+  } Owned{W};
+  ContextBlocking<T> Other(Ctx, 2, G.M, G.N, G.K);
+  Blocking.restrictRows(Split);
+  Other.restrictRows(G.M - Split);
+  HalfJob<T, AOrder, BOrder> Job{&G, &Other, Split, G.M};
+  W->post(&HalfJob<T, AOrder, BOrder>::run, &Job);
+  productRows<T, AOrder, BOrder>(G, &Blocking, 0, Split);
+  W->wait();
+  SplitProducts.fetch_add(1, std::memory_order_relaxed);
 }
 
 template <class T>
@@ -116,17 +282,18 @@ void floatGemm(void *CtxPtr, int32_t Flags, int64_t M, int64_t N, int64_t K,
                int64_t Ldc, T Alpha, int32_t Accumulate, int64_t Batch,
                int64_t StrideA, int64_t StrideB, int64_t StrideC) {
   GemmContext &Ctx = *static_cast<GemmContext *>(CtxPtr);
+  bool Acc = Accumulate != 0;
+  GemmArgs<T> G{M,   N,     K,   A,     Lda,     B,       Ldb,    C,
+                Ldc, Alpha, Acc, Batch, StrideA, StrideB, StrideC};
   constexpr int Row = Eigen::RowMajor, Col = Eigen::ColMajor;
-  auto *Fn = &product<T, Row, Row>;
   if (Flags == kGemmTransA)
-    Fn = &product<T, Col, Row>;
+    product<T, Col, Row>(Ctx, G);
   else if (Flags == kGemmTransB)
-    Fn = &product<T, Row, Col>;
+    product<T, Row, Col>(Ctx, G);
   else if (Flags == (kGemmTransA | kGemmTransB))
-    Fn = &product<T, Col, Col>;
-  for (int64_t Bt = 0; Bt < Batch; ++Bt)
-    Fn(Ctx, M, N, K, A + Bt * StrideA, Lda, B + Bt * StrideB, Ldb,
-       C + Bt * StrideC, Ldc, Alpha, Accumulate != 0);
+    product<T, Col, Col>(Ctx, G);
+  else
+    product<T, Row, Row>(Ctx, G);
 }
 
 /// Integer products, wrapping modulo 2^n (unsigned arithmetic).
@@ -156,6 +323,17 @@ void intGemm(int32_t Flags, int64_t M, int64_t N, int64_t K, const T *A,
 }
 
 } // namespace
+
+int gemmThreads() { return threadSetting().load(std::memory_order_relaxed); }
+
+void setGemmThreads(int Threads) {
+  threadSetting().store(Threads >= 2 ? 2 : 1, std::memory_order_relaxed);
+}
+
+uint64_t gemmSplitProducts() {
+  return SplitProducts.load(std::memory_order_relaxed);
+}
+
 } // namespace netjit
 
 using netjit::floatGemm;

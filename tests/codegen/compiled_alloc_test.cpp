@@ -7,7 +7,9 @@
 // them through malloc. A call of a compiled function must make none once its
 // context has seen a binding at least as large: the workspace, the GEMM
 // packing space (the MLP's 784x256 products take Eigen's blocked path) and
-// the context-owned outputs are all reused.
+// the context-owned outputs are all reused. Products split between the
+// caller and the GEMM worker (runtime/gemm.h) take both halves' packing space
+// from the context too.
 //
 // Under AddressSanitizer (NETJIT_SANITIZE) the sanitizer owns malloc: the
 // hook is left out and the tests skip.
@@ -15,8 +17,11 @@
 //===----------------------------------------------------------------------===//
 #include "compiled_check.h"
 
+#include "runtime/gemm.h"
+
 #include <atomic>
 #include <cerrno>
+#include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define NETJIT_MALLOC_HOOK 0
@@ -144,6 +149,31 @@ TEST_F(CompiledAlloc, MlpStepAllocatesNothingAfterWarmUp) {
   std::memcpy(Got.raw(), Db1.Data, Got.nbytes());
   expectClose(Got, Want.Outputs.at("db1"), "db1",
               Tolerance{4, 0, nullptr, 2e-5});
+}
+
+TEST_F(CompiledAlloc, SplitGemmAllocatesNothingAfterWarmUp) {
+  int Saved = gemmThreads();
+  setGemmThreads(2);
+  // [64,784]x[784,256]: above kGemmParallelFlops, so split in two.
+  const int64_t M = 64, K = 784, N = 256;
+  ASSERT_GE(2.0 * M * N * K, kGemmParallelFlops);
+  std::vector<float> A(M * K, 0.5f), B(K * N, 0.25f), C(M * N);
+  GemmContext Gemm;
+  auto product = [&](int64_t Rows) {
+    netjit_gemm_f32(&Gemm, 0, Rows, N, K, A.data(), K, B.data(), N, C.data(), N,
+                    1.0f, 0, 1, 0, 0, 0);
+  };
+  uint64_t Before = gemmSplitProducts();
+  product(M); // warm-up: the worker starts, both halves' space grows
+  EXPECT_EQ(allocationsOf([&] {
+              for (int I = 0; I < 3; ++I)
+                product(M);
+              product(48); // fewer rows fit in the same space
+            }),
+            0);
+  setGemmThreads(Saved);
+  EXPECT_EQ(gemmSplitProducts() - Before, 5u);
+  EXPECT_EQ(C[0], 0.5f * 0.25f * K);
 }
 
 TEST_F(CompiledAlloc, LossKernelsAllocateNothing) {
