@@ -34,7 +34,8 @@ bool isLayerForm(std::string_view Word) {
       "input",  "feedforward", "ff",   "classifier", "softmax",
       "tied",   "concatenate", "concat", "product",  "prod",
       "flatten", "flat",       "reshape", "rnn",      "lstm",
-      "gru",     "mrnn",       "scrn",    "bidirectional"};
+      "gru",     "mrnn",       "scrn",    "clockwork",  "bcrnn",
+      "bidirectional"};
   return Forms.count(lower(Word)) > 0;
 }
 

@@ -8,10 +8,10 @@
 // A number is a layer size; {size, "word"} takes a layer form when the word
 // names one (feedforward/ff, classifier/softmax, tied, concatenate/concat,
 // product/prod, flatten/flat, reshape, input, and the recurrent rnn, lstm,
-// gru, mrnn, scrn, bidirectional) and an activation otherwise;
-// {size, form, activation} gives both. The fluent setters cover the rest:
-// name, inputs (output names, "hid1" meaning "hid1:out"), and named options
-// (init options std/mean/sparsity/diagonal/radius and their _<param>
+// gru, mrnn, scrn, clockwork, bcrnn, bidirectional) and an activation
+// otherwise; {size, form, activation} gives both. The fluent setters cover
+// the rest: name, inputs (output names, "hid1" meaning "hid1:out"), and named
+// options (init options std/mean/sparsity/diagonal/radius and their _<param>
 // variants, partner for tied layers, shape for reshape, direction, h_0 and
 // bptt_limit for recurrent layers).
 //

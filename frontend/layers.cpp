@@ -336,7 +336,8 @@ std::unique_ptr<Layer> makeLayer(const LayerSpec &Spec, std::string Name,
     throw TypeError("layer '" + Name + "': unknown form '" + Spec.Form +
                     "' (known: input, feedforward, ff, classifier, softmax, "
                     "tied, concatenate, concat, product, prod, flatten, flat, "
-                    "reshape, rnn, lstm, gru, mrnn, scrn, bidirectional)");
+                    "reshape, rnn, lstm, gru, mrnn, scrn, clockwork, bcrnn, "
+                    "bidirectional)");
   }
   if (!HasActivation && !Spec.Activation.empty() && Form != "bidirectional")
     throw TypeError("layer '" + Name + "' (" + L->form() +

@@ -5,8 +5,8 @@
 // with softmax); tied (pre = x W_partner^T + b, sharing the partner's
 // weights); concatenate/concat (on the last axis); product/prod
 // (elementwise); flatten/flat (to [B, -1]); reshape (to [B, shape...]); and
-// the recurrent forms rnn, lstm, gru, mrnn, scrn and bidirectional
-// (frontend/recurrent.h), which need a recurrent model's sequence data.
+// the recurrent forms rnn, lstm, gru, mrnn, scrn, clockwork, bcrnn and
+// bidirectional (frontend/recurrent.h), which need a recurrent model's sequence data.
 //
 // Names follow theanets: a layer's outputs are "<layer>:pre" and
 // "<layer>:out"; its parameters "<layer>.w" (or "<layer>.w_<input layer>"

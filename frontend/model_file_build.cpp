@@ -93,7 +93,7 @@ recurrentParams(const std::string &Form, uint64_t In, uint64_t N,
       S = satAdd(S, X);
     return S;
   };
-  if (Form == "rnn")
+  if (Form == "rnn" || Form == "clockwork" || Form == "bcrnn")
     return Sum({Mul({In, N}), Mul({N, N}), N});
   if (Form == "lstm")
     return Sum({Mul({In, 4, N}), Mul({N, 4, N}), Mul({7, N})});

@@ -50,6 +50,17 @@
 //         h' = act(u + h·hh + s'·sh); out = h·ho + s·so + b (no
 //         activation). s_0 names an initial state. outputs rate, state,
 //         hid, out.
+//   clockwork  params xh, hh, b; option periods (integers >= 1, one per
+//         module, sorted ascending; n a multiple of their count). Units
+//         form equal modules, the fastest first; M = hh ⊙ mask, mask[r,c]
+//         = 1 when r's module is c's or a slower one. cand = x_t·xh + b +
+//         h·M; a module's pre = cand at scan steps k (0 = the first step
+//         read) with k mod its period = 0, its previous pre otherwise;
+//         h' = act(pre). outputs pre, out.
+//   bcrnn params xh, hh, b; option num_modules (required); the same mask;
+//         ρ = 1 - logspace(-1e-4, -6, modules) per module; pre' = ρ·pre +
+//         (1-ρ)·(x_t·xh + b + h·M); h' = act(pre'). outputs pre, out.
+//         Both start pre at the initial state.
 //   bidirectional  option worker (rnn by default; any form above): a
 //         forward and a backward worker of n/2 units each, parameters
 //         "<layer>.fw_<param>" and "<layer>.bw_<param>". out (and pre or

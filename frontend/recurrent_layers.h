@@ -17,7 +17,7 @@
 namespace netjit {
 
 /// Whether Form (lower-case) is one of rnn, lstm, gru, mrnn, scrn,
-/// bidirectional.
+/// clockwork, bcrnn, bidirectional.
 bool isRecurrentForm(std::string_view Form);
 
 /// The recurrent layer of that form. DefaultActivation is the activation a

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Expected values for tests/frontend/recurrent_test.cpp.
+"""Expected values for tests/frontend/recurrent_test.cpp and
+tests/frontend/recurrent_more_test.cpp (clockwork, bcrnn).
 
 An independent numpy implementation of netjit's recurrent layer forms (the
 equations of frontend/recurrent.h, written here step by step with explicit
@@ -114,6 +115,46 @@ def bidirectional(x, p, n):
     return res
 
 
+def block_mask(n, modules):
+    """theanets' mask: column block i hears row blocks i and later."""
+    m = n // modules
+    mask = np.zeros((n, n))
+    for i in range(modules):
+        mask[i * m:, i * m:(i + 1) * m] = 1
+    return mask
+
+
+def clockwork(x, p, n, periods, reverse=False):
+    xh, hh, b = p
+    periods = sorted(periods)
+    m = n // len(periods)
+    period = np.repeat(periods, m)
+    whh = hh * block_mask(n, len(periods))
+    h, pre_prev = np.zeros((B, n)), np.zeros((B, n))
+    pre, out = np.zeros((B, T, n)), np.zeros((B, T, n))
+    for k, t in enumerate(steps(reverse)):  # k: the 0-based scan index
+        cand = x[:, t] @ xh + b + h @ whh
+        p_t = np.where(k % period == 0, cand, pre_prev)
+        h = np.tanh(p_t)
+        pre_prev = p_t
+        pre[:, t], out[:, t] = p_t, h
+    return {'pre': pre, 'out': out}
+
+
+def bcrnn(x, p, n, modules, reverse=False):
+    xh, hh, b = p
+    m = n // modules
+    rho = np.repeat(1 - np.logspace(-1e-4, -6, modules), m)
+    whh = hh * block_mask(n, modules)
+    h, p_t = np.zeros((B, n)), np.zeros((B, n))
+    pre, out = np.zeros((B, T, n)), np.zeros((B, T, n))
+    for t in steps(reverse):
+        p_t = rho * p_t + (1 - rho) * (x[:, t] @ xh + b + h @ whh)
+        h = np.tanh(p_t)
+        pre[:, t], out[:, t] = p_t, h
+    return {'pre': pre, 'out': out}
+
+
 # name, form, direction, parameter shapes in the model's order, function
 CASES = [
     ('rnn', 'rnn', 'forward', [(D, N), (N, N), (N,)], lambda x, p: rnn(x, p, N)),
@@ -125,6 +166,28 @@ CASES = [
     ('bidirectional', 'bidirectional', 'forward',
      [(D, 2), (2, 2), (2,), (D, 2), (2, 2), (2,)], lambda x, p: bidirectional(x, p, N)),
 ]
+
+# clockwork and bcrnn: name, form, direction, the option (periods or
+# num_modules) and its value, function; parameters xh, hh, b as rnn's.
+MODULAR_CASES = [
+    ('clockwork', 'clockwork', 'forward', 'periods', [3, 1], lambda x, p: clockwork(x, p, N, [3, 1])),
+    ('clockwork_backward', 'clockwork', 'backward', 'periods', [1, 2],
+     lambda x, p: clockwork(x, p, N, [1, 2], True)),
+    ('clockwork_four', 'clockwork', 'forward', 'periods', [1, 2, 3, 4],
+     lambda x, p: clockwork(x, p, N, [1, 2, 3, 4])),
+    ('bcrnn', 'bcrnn', 'forward', 'num_modules', 2, lambda x, p: bcrnn(x, p, N, 2)),
+    ('bcrnn_backward', 'bcrnn', 'backward', 'num_modules', 4, lambda x, p: bcrnn(x, p, N, 4, True)),
+    ('bcrnn_one', 'bcrnn', 'forward', 'num_modules', 1, lambda x, p: bcrnn(x, p, N, 1)),
+]
+
+
+def case_outputs(fn, shapes):
+    params = [fill(s, k + 1) for k, s in enumerate(shapes)]
+    outs = fn(X, params)
+    ow, ob = fill((N, K), 11), fill((K,), 12)
+    outs = {('hid1:' + k): v for k, v in outs.items()}
+    outs['out:out'] = outs['hid1:out'] @ ow + ob
+    return outs
 
 
 def truncated_gradients(limit):
@@ -179,6 +242,7 @@ def main():
         '//===----------------------------------------------------------------------===//',
         '#pragma once',
         '',
+        '#include <cstdint>',
         '#include <string>',
         '#include <utility>',
         '#include <vector>',
@@ -193,11 +257,7 @@ def main():
         'inline const std::vector<RecurrentCase> kRecurrentCases = {',
     ]
     for name, form, direction, shapes, fn in CASES:
-        params = [fill(s, k + 1) for k, s in enumerate(shapes)]
-        outs = fn(X, params)
-        ow, ob = fill((N, K), 11), fill((K,), 12)
-        outs = {('hid1:' + k): v for k, v in outs.items()}
-        outs['out:out'] = outs['hid1:out'] @ ow + ob
+        outs = case_outputs(fn, shapes)
         lines.append('    {"%s", "%s", "%s", {' % (name, form, direction))
         for k in sorted(outs):
             lines.append('      {"%s", %s},' % (k, cpp(outs[k])))
@@ -209,6 +269,24 @@ def main():
               '    kTruncatedGradients = {']
     for k, v in sorted(truncated_gradients(2).items()):
         lines.append('      {"%s", %s},' % (k, cpp(v)))
+    lines += ['};', '',
+              '// clockwork and bcrnn (recurrent_more_test.cpp): Option is',
+              '// "periods" or "num_modules", Values its value.',
+              'struct ModularCase {',
+              '  std::string Name, Form, Direction, Option;',
+              '  std::vector<int64_t> Values;',
+              '  std::vector<std::pair<std::string, std::vector<double>>> Outputs;',
+              '};',
+              '',
+              'inline const std::vector<ModularCase> kModularCases = {']
+    for name, form, direction, option, value, fn in MODULAR_CASES:
+        outs = case_outputs(fn, [(D, N), (N, N), (N,)])
+        values = value if isinstance(value, list) else [value]
+        lines.append('    {"%s", "%s", "%s", "%s", {%s}, {' % (
+            name, form, direction, option, ', '.join(str(v) for v in values)))
+        for k in sorted(outs):
+            lines.append('      {"%s", %s},' % (k, cpp(outs[k])))
+        lines.append('    }},')
     lines += ['};', '', '} // namespace netjit::test', '']
     with open('tests/frontend/recurrent_expected.h', 'w') as f:
         f.write('\n'.join(lines))
