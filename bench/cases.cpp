@@ -24,6 +24,7 @@
 #include "codegen/compile_cache.h"
 #include "codegen/compiled_function.h"
 #include "ir/error.h"
+#include "runtime/gemm.h"
 #include "ir/parser.h"
 
 #include <algorithm>
@@ -444,7 +445,10 @@ bool optInCase(const std::string &Name) { return Name == kTrainCase; }
 std::vector<Row> runCases(const Options &O, const std::regex &Filter,
                           bool FilterGiven) {
   Runner R(O, Filter);
+  // One thread on every side: netjit's GEMM would otherwise split large
+  // products over two (runtime/gemm.h).
   eigenSetThreads(1);
+  setGemmThreads(1);
 #ifdef NETJIT_BENCH_HAVE_TORCH
   torchInit();
 #endif
