@@ -11,6 +11,7 @@
 #include "frontend/netjit.h"
 #include "model_file_util.h"
 #include "recurrent_expected.h"
+#include "recurrent_fixture.h"
 #include "test_util.h"
 
 #include <cmath>
@@ -23,38 +24,9 @@ using test::expectValues;
 using testing::AllOf;
 using testing::HasSubstr;
 
-constexpr int64_t B = 2, T = 5, D = 3;
-
-/// The formulas make_data.py fills parameters and inputs with.
-Tensor formula(const std::vector<int64_t> &Shape, int K) {
-  Tensor Out(DType::F64, Shape);
-  for (int64_t I = 0; I < Out.numel(); ++I)
-    Out.set(I, 0.4 * std::sin(0.7 * I + 1.1 * K));
-  return Out;
-}
-
-/// make_data.py's input x, its first Steps steps.
-Tensor sequenceData(int64_t Steps = T) {
-  Tensor Out(DType::F64, {B, Steps, D});
-  for (int64_t Bi = 0; Bi < B; ++Bi)
-    for (int64_t Ti = 0; Ti < Steps; ++Ti)
-      for (int64_t Di = 0; Di < D; ++Di) {
-        int64_t I = (Bi * T + Ti) * D + Di; // the index in the T = 5 data
-        Out.set((Bi * Steps + Ti) * D + Di,
-                std::sin(0.5 * I) + 0.3 * std::cos(1.7 * I));
-      }
-  return Out;
-}
-
-/// Steps [0, Steps) of a [B, T, n] expectation.
-std::vector<double> firstSteps(const std::vector<double> &V, int64_t Steps) {
-  int64_t N = static_cast<int64_t>(V.size()) / (B * T);
-  std::vector<double> Out;
-  for (int64_t Bi = 0; Bi < B; ++Bi)
-    for (int64_t I = 0; I < Steps * N; ++I)
-      Out.push_back(V[Bi * T * N + I]);
-  return Out;
-}
+constexpr int64_t B = test::RecB, T = test::RecT, D = test::RecD;
+using test::firstSteps;
+using test::formula;
 
 LayerSpec hiddenSpec(const test::ModularCase &Case) {
   LayerSpec Hidden(4, Case.Form.c_str(), "tanh");
@@ -91,7 +63,7 @@ TEST(ModularRecurrent, ForwardValuesMatchNumpy) {
   for (const test::ModularCase &Case : test::kModularCases) {
     SCOPED_TRACE(Case.Name);
     recurrent::Regressor N = caseModel(Case);
-    TensorMap Out = N.feed_forward(sequenceData());
+    TensorMap Out = N.feed_forward(test::sequenceInputs());
     for (const auto &[Name, Expected] : Case.Outputs) {
       SCOPED_TRACE(Name);
       ASSERT_TRUE(Out.count(Name));
@@ -100,7 +72,7 @@ TEST(ModularRecurrent, ForwardValuesMatchNumpy) {
     if (Case.Direction != "forward")
       continue;
     // One step: every module updates at t = 0.
-    Out = N.feed_forward(sequenceData(1));
+    Out = N.feed_forward(test::sequenceInputs(1));
     for (const auto &[Name, Expected] : Case.Outputs) {
       SCOPED_TRACE(Name + " (T = 1)");
       expectValues(Out.at(Name), firstSteps(Expected, 1), 1e-12);
@@ -111,7 +83,7 @@ TEST(ModularRecurrent, ForwardValuesMatchNumpy) {
 TEST(ModularRecurrent, ClockworkHoldsSlowModulesBetweenTicks) {
   // periods {3, 1} sort to {1, 3}: units 2 and 3 change at t = 0 and 3 only.
   recurrent::Regressor N = caseModel(findCase("clockwork"));
-  Tensor Pre = N.feed_forward(sequenceData()).at("hid1:pre");
+  Tensor Pre = N.feed_forward(test::sequenceInputs()).at("hid1:pre");
   for (int64_t Bi = 0; Bi < B; ++Bi)
     for (int64_t U = 2; U < 4; ++U) {
       auto At = [&](int64_t Ti) { return Pre.at((Bi * T + Ti) * 4 + U); };
@@ -128,16 +100,16 @@ TEST(ModularRecurrent, MaskedRecurrentWeightsChangeNothing) {
   for (const char *Name : {"clockwork_backward", "bcrnn"}) {
     SCOPED_TRACE(Name);
     recurrent::Regressor N = caseModel(findCase(Name));
-    TensorMap Before = N.feed_forward(sequenceData());
+    TensorMap Before = N.feed_forward(test::sequenceInputs());
     Tensor &Hh = N.find("hid1", "hh");
     for (int64_t R = 0; R < 2; ++R)
       for (int64_t C = 2; C < 4; ++C)
         Hh.set(R * 4 + C, 100.0);
-    TensorMap After = N.feed_forward(sequenceData());
+    TensorMap After = N.feed_forward(test::sequenceInputs());
     expectValues(After.at("out:out"), test::values(Before.at("out:out")), 0);
     // An unmasked entry does change the output.
     Hh.set(2 * 4 + 0, 5.0);
-    After = N.feed_forward(sequenceData());
+    After = N.feed_forward(test::sequenceInputs());
     EXPECT_NE(test::values(After.at("out:out")),
               test::values(Before.at("out:out")));
   }
@@ -147,7 +119,7 @@ TEST(ModularRecurrent, GradientsMatchFiniteDifferences) {
   for (const char *Name : {"clockwork", "clockwork_backward", "bcrnn"}) {
     SCOPED_TRACE(Name);
     recurrent::Regressor N = caseModel(findCase(Name));
-    TensorMap Batch = {{"in", sequenceData()},
+    TensorMap Batch = {{"in", test::sequenceInputs()},
                        {"target", formula({B, T, 2}, 13)}};
     GradCheckResult R = N.check_grad(Batch);
     EXPECT_GT(R.Checked, 20u);
@@ -171,7 +143,7 @@ TEST(ModularRecurrent, SaveLoadPredictRoundTrip) {
   auto *Back = dynamic_cast<recurrent::Regressor *>(F.Net.get());
   ASSERT_NE(Back, nullptr);
   ASSERT_EQ(Back->params(), N.params());
-  Tensor X = sequenceData();
+  Tensor X = test::sequenceInputs();
   test::expectSameOutputs(N.feed_forward(X), Back->feed_forward(X));
   test::expectSameBits(N.predict(X), Back->predict(X), "predict");
   EXPECT_EQ(serializeModel(*Back, F.Regs, F.Metadata), Bytes);

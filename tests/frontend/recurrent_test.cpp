@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/netjit.h"
 #include "recurrent_expected.h"
+#include "recurrent_fixture.h"
 #include "test_util.h"
 
 #include <cmath>
@@ -21,37 +22,9 @@ using test::errorOf;
 using test::expectValues;
 using testing::HasSubstr;
 
-constexpr int64_t B = 2, T = 5, D = 3;
-
-/// The formulas make_data.py fills parameters and inputs with.
-Tensor formula(const std::vector<int64_t> &Shape, int K) {
-  Tensor Out(DType::F64, Shape);
-  for (int64_t I = 0; I < Out.numel(); ++I)
-    Out.set(I, 0.4 * std::sin(0.7 * I + 1.1 * K));
-  return Out;
-}
-
-Tensor inputs(int64_t Steps = T) {
-  Tensor Out(DType::F64, {B, Steps, D});
-  for (int64_t Bi = 0; Bi < B; ++Bi)
-    for (int64_t Ti = 0; Ti < Steps; ++Ti)
-      for (int64_t Di = 0; Di < D; ++Di) {
-        int64_t I = (Bi * T + Ti) * D + Di; // the index in the T = 5 data
-        Out.set((Bi * Steps + Ti) * D + Di,
-                std::sin(0.5 * I) + 0.3 * std::cos(1.7 * I));
-      }
-  return Out;
-}
-
-/// Steps [0, Steps) of a [B, T, n] expectation.
-std::vector<double> firstSteps(const std::vector<double> &V, int64_t Steps) {
-  int64_t N = static_cast<int64_t>(V.size()) / (B * T);
-  std::vector<double> Out;
-  for (int64_t Bi = 0; Bi < B; ++Bi)
-    for (int64_t I = 0; I < Steps * N; ++I)
-      Out.push_back(V[Bi * T * N + I]);
-  return Out;
-}
+constexpr int64_t B = test::RecB, T = test::RecT, D = test::RecD;
+using test::firstSteps;
+using test::formula;
 
 /// The case's model {3, (4, form, "tanh"), 2} with the formula parameters.
 recurrent::Regressor caseModel(const test::RecurrentCase &Case) {
@@ -76,7 +49,7 @@ TEST(RecurrentLayers, ForwardValuesMatchNumpy) {
   for (const test::RecurrentCase &Case : test::kRecurrentCases) {
     SCOPED_TRACE(Case.Name);
     recurrent::Regressor N = caseModel(Case);
-    TensorMap Out = N.feed_forward(inputs());
+    TensorMap Out = N.feed_forward(test::sequenceInputs());
     for (const auto &[Name, Expected] : Case.Outputs) {
       SCOPED_TRACE(Name);
       ASSERT_TRUE(Out.count(Name));
@@ -85,7 +58,7 @@ TEST(RecurrentLayers, ForwardValuesMatchNumpy) {
     // One step: a forward layer's first step does not see the later ones.
     if (Case.Direction != "forward" || Case.Form == "bidirectional")
       continue;
-    Out = N.feed_forward(inputs(1));
+    Out = N.feed_forward(test::sequenceInputs(1));
     for (const auto &[Name, Expected] : Case.Outputs)
       if (Name != "hid1:rate" || Case.Form != "scrn") {
         SCOPED_TRACE(Name + " (T = 1)");
@@ -194,7 +167,7 @@ TEST(RecurrentLayers, HZeroNamesAnInitialState) {
        {4, "rnn", "tanh"},
        LayerSpec(4, "rnn", "tanh").name("dec").option("h_0", "hid1"),
        2});
-  Tensor X = inputs();
+  Tensor X = test::sequenceInputs();
   TensorMap Out = N.feed_forward(X);
   const Tensor &Enc = Out.at("hid1:out"), &Dec = Out.at("dec:out");
   // Step 0 of the decoder by hand: tanh(x0·xh + b + h_T-1·hh).
@@ -502,7 +475,7 @@ TEST(RecurrentGrad, BpttLimitTruncatesTheBackPropagation) {
   N.find("out", "w") = formula({4, 2}, 11);
   N.find("out", "b") = formula({2}, 12);
   TensorMap Args = N.paramValues();
-  Args["in"] = inputs();
+  Args["in"] = test::sequenceInputs();
   Args["target"] = formula({B, T, 2}, 13);
   TensorMap Out = N.gradientFunction().run(Args);
   for (const auto &[Name, Expected] : test::kTruncatedGradients) {
@@ -513,7 +486,8 @@ TEST(RecurrentGrad, BpttLimitTruncatesTheBackPropagation) {
   recurrent::Regressor Full(
       {3, LayerSpec(4, "rnn", "tanh").option("bptt_limit", 5.0), 2},
       {.FloatType = DType::F64});
-  TensorMap Batch = {{"in", inputs()}, {"target", formula({B, T, 2}, 13)}};
+  TensorMap Batch = {{"in", test::sequenceInputs()},
+                     {"target", formula({B, T, 2}, 13)}};
   EXPECT_TRUE(Full.check_grad(Batch).ok(1e-6));
   EXPECT_THAT(errorOf([] {
                 recurrent::Regressor(
