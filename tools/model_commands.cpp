@@ -25,7 +25,8 @@ namespace {
 constexpr std::string_view EvalHelp =
     R"(usage: netjit eval MODEL --data DATA | --x FILE [--y FILE]
 Evaluates a saved model on data and prints its monitors (loss, err, acc,
-each loss) as `NAME = VALUE`, and `accuracy: 0.xxxx` for a classifier.
+each loss and penalty) as `NAME = VALUE`, and `accuracy: 0.xxxx` for a
+classifier. loss includes the regularizer penalties saved with the model.
   --data fashion-mnist   the Fashion-MNIST test set
   --data FILE.npz        arrays x and y (x_test/y_test when present), and
                          weights (weights_test) for a weighted model
@@ -203,7 +204,8 @@ int runEvalCommand(ArgList Args) {
   O.ShuffleRows = false;
   O.Name = "eval";
   Dataset D(evalData(C, F), O);
-  MonitorValues M = evaluateDataset(Net, D);
+  // The saved penalties count, as in training's loss monitor.
+  MonitorValues M = evaluateDataset(Net, D, F.Regs);
   for (const auto &[Name, V] : M)
     std::printf("%s = %.9g\n", Name.c_str(), V);
   if (auto *Cl = dynamic_cast<const Classifier *>(&Net)) {

@@ -86,8 +86,9 @@ Output:
   --ir-dir DIR           the IR of every stage (loss, gradient, optimized,
                          fused step, LLVM IR)
   --quiet                no per-epoch lines
-The last lines are `test accuracy: 0.xxxx` (or `test loss: X`) when test
-data is given, and `saved: PATH`.
+The last lines are `test loss: X` (with the regularizer penalties, as the
+loss monitor) and `test accuracy: 0.xxxx` when test data is given, and
+`saved: PATH`.
 )";
 
 struct Options {
@@ -576,7 +577,7 @@ int runTrainCommand(ArgList Args) {
     TO.ShuffleRows = false;
     TO.Name = "test";
     Dataset Test(std::move(D.Test), TO);
-    MonitorValues M = evaluateDataset(*Net, Test);
+    MonitorValues M = evaluateDataset(*Net, Test, O.Train.Reg);
     if (auto It = M.find("acc"); It != M.end()) {
       // The monitor is a mean over batches; the accuracy over rows is what
       // a person expects, so compute it from the predictions.

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 extern char **environ;
@@ -97,6 +98,16 @@ CommandResult runNetjit(const std::vector<std::string> &Args,
   std::vector<std::string> Argv = {NETJIT_EXE};
   Argv.insert(Argv.end(), Args.begin(), Args.end());
   return runProgram(Argv, StdinPath);
+}
+
+double printed(const std::string &Out, const std::string &Key) {
+  std::smatch M;
+  std::regex R("(^|\\n)" + Key + " ?[:=] ([-+0-9.eE]+|nan|inf)");
+  if (!std::regex_search(Out, M, R)) {
+    ADD_FAILURE() << "no '" << Key << "' in:\n" << Out;
+    return -1;
+  }
+  return std::stod(M[2]);
 }
 
 } // namespace netjit::test

@@ -42,6 +42,10 @@ private:
   std::string Path;
 };
 
+/// The number printed after `Key:` or `Key =` (e.g. "test accuracy: 0.91",
+/// "loss = 0.25") in a command's output; a test failure and -1 when absent.
+double printed(const std::string &Out, const std::string &Key);
+
 std::string readFile(const std::string &Path);
 void writeFile(const std::string &Path, const std::string &Text);
 

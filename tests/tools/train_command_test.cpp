@@ -17,7 +17,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <regex>
 
 namespace netjit::test {
 namespace {
@@ -52,16 +51,6 @@ void makeData(const std::string &X, const std::string &Y, int64_t N,
   }
   writeNpy(X, Pts);
   writeNpy(Y, Labels);
-}
-
-double printed(const std::string &Out, const std::string &Key) {
-  std::smatch M;
-  std::regex R(Key + ": ([0-9.]+)");
-  if (!std::regex_search(Out, M, R)) {
-    ADD_FAILURE() << "no '" << Key << "' in:\n" << Out;
-    return -1;
-  }
-  return std::stod(M[1]);
 }
 
 class TrainCommand : public ::testing::Test {
@@ -115,6 +104,10 @@ TEST_F(TrainCommand, TrainsSavesAndTheSavedModelAgrees) {
   EXPECT_DOUBLE_EQ(printed(E.Out, "accuracy"), Acc);
   EXPECT_THAT(E.Out, HasSubstr("loss = "));
 
+  // eval's loss is train's test loss; no penalty here.
+  EXPECT_NEAR(printed(E.Out, "loss"), printed(R.Out, "test loss"), 1e-5);
+  EXPECT_NEAR(printed(E.Out, "loss"), printed(E.Out, "xe"), 1e-6);
+
   // predict writes class indices; their accuracy is the same figure.
   CommandResult Pr = runNetjit({"predict", D.file("m.njm"), "--x",
                                 D.file("tx.npy"), "--output",
@@ -133,6 +126,24 @@ TEST_F(TrainCommand, TrainsSavesAndTheSavedModelAgrees) {
   CommandResult Dot =
       runNetjit({"ir", D.file("m.njm"), "--stage", "loss", "--format", "dot"});
   EXPECT_THAT(Dot.Out, StartsWith("digraph"));
+}
+
+TEST_F(TrainCommand, SavedPenaltiesCountInTestAndEvalLoss) {
+  // The loss monitor is the objective: the losses plus the regularizers'
+  // penalties. train's test loss and eval's loss of the saved model both
+  // include the weight penalty the model was trained (and saved) with.
+  std::vector<std::string> Args = trainArgs();
+  Args.insert(Args.end(), {"--weight-l2", "0.05", "--max-epochs", "3"});
+  CommandResult R = runNetjit(Args);
+  ASSERT_EQ(R.ExitCode, 0) << R.Err;
+  CommandResult E = runNetjit({"eval", D.file("m.njm"), "--x",
+                               D.file("tx.npy"), "--y", D.file("ty.npy")});
+  ASSERT_EQ(E.ExitCode, 0) << E.Err;
+  double Loss = printed(E.Out, "loss"), Xe = printed(E.Out, "xe"),
+         Penalty = printed(E.Out, "weight_l2");
+  EXPECT_GT(Penalty, 1e-4); // 0.05 times the mean squared weight
+  EXPECT_NEAR(Loss, Xe + Penalty, 1e-5 * Loss);
+  EXPECT_NEAR(printed(R.Out, "test loss"), Loss, 1e-5 * Loss);
 }
 
 TEST_F(TrainCommand, BadArgumentsAndDataAreNamed) {

@@ -16,7 +16,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <regex>
 #include <set>
 
 namespace netjit::test {
@@ -27,16 +26,6 @@ using ::testing::StartsWith;
 
 const std::string TextFile =
     std::string(NETJIT_SOURCE_DIR) + "/tests/data/text/harbour.txt";
-
-double printed(const std::string &Out, const std::string &Key) {
-  std::smatch M;
-  std::regex R(Key + " ?[:=] ([0-9.]+)");
-  if (!std::regex_search(Out, M, R)) {
-    ADD_FAILURE() << "no '" << Key << "' in:\n" << Out;
-    return -1;
-  }
-  return std::stod(M[1]);
-}
 
 TEST(TrainRecurrent, ACharacterModelOnATextSavesEvaluatesAndPredicts) {
   ScratchDir D;
