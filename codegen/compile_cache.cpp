@@ -17,6 +17,17 @@
 // (loadFunction). This file and jit.cpp are the only ones that include LLVM
 // headers (here only for its hash functions).
 //
+// Eviction (trimDirectory): entries are the files named <32 hex>.njc, their
+// size is their length and their age their modification time, which a disk
+// hit sets to now. A scan lists the directory once, deletes temporary files
+// of writes (<entry>.tmp.<pid>.<n>) older than an hour and, when the entries
+// take more than the limit, deletes the oldest until they take at most 90%
+// of it. Each process scans a directory after its first write there, then
+// after every tenth of the limit it has written since (TrimSchedule).
+// Deleting an entry another process is reading is harmless: one that opens
+// it after the unlink misses (ENOENT) and compiles, one that opened it
+// before reads the whole file.
+//
 //===----------------------------------------------------------------------===//
 #include "codegen/compile_cache.h"
 #include "codegen/compiled_impl.h"
@@ -28,11 +39,13 @@
 #include "llvm/Support/BLAKE3.h"
 #include "llvm/Support/xxhash.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <filesystem>
 #include <future>
@@ -43,6 +56,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
+#include <vector>
 
 #ifndef NETJIT_VERSION
 #define NETJIT_VERSION "unknown"
@@ -56,10 +70,15 @@ constexpr uint32_t kFormatVersion = 1;
 constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8 + 8 + 8;
 /// Functions the memory cache keeps (least recently used ones go first).
 constexpr size_t kMemoryEntries = 64;
+/// The disk cache's size limit when neither the options nor the
+/// environment set one.
+constexpr uint64_t kDefaultMaxBytes = uint64_t(512) << 20;
+/// Temporary files of writes older than this are left by dead processes.
+constexpr time_t kStaleTempSeconds = 3600;
 
 struct Counters {
   std::atomic<uint64_t> MemoryHits{0}, DiskHits{0}, Compiles{0}, DiskWrites{0},
-      DiskRejects{0}, DiskWriteFailures{0};
+      DiskRejects{0}, DiskWriteFailures{0}, Evictions{0}, EvictedBytes{0};
 };
 
 Counters &counters() {
@@ -124,6 +143,208 @@ std::string directoryFor(const CompileOptions &O) {
 
 std::string entryPath(const std::string &Dir, const std::string &Hash) {
   return Dir + "/" + Hash + ".njc";
+}
+
+//===----------------------------------------------------------------------===//
+// The size limit
+//===----------------------------------------------------------------------===//
+
+/// A byte count with an optional K, M or G suffix (powers of 1024); nullopt
+/// for anything else, for 0 and for values past 2^64 - 1.
+std::optional<uint64_t> parseSize(std::string_view S) {
+  size_t I = 0;
+  uint64_t N = 0;
+  for (; I < S.size() && S[I] >= '0' && S[I] <= '9'; ++I) {
+    uint64_t D = static_cast<uint64_t>(S[I] - '0');
+    if (N > (UINT64_MAX - D) / 10)
+      return std::nullopt;
+    N = N * 10 + D;
+  }
+  if (I == 0)
+    return std::nullopt;
+  unsigned Shift = 0;
+  if (I < S.size()) {
+    switch (S[I]) {
+    case 'K':
+    case 'k':
+      Shift = 10;
+      break;
+    case 'M':
+    case 'm':
+      Shift = 20;
+      break;
+    case 'G':
+    case 'g':
+      Shift = 30;
+      break;
+    default:
+      return std::nullopt;
+    }
+    ++I;
+  }
+  if (I != S.size() || N == 0 || N > (UINT64_MAX >> Shift))
+    return std::nullopt;
+  return N << Shift;
+}
+
+uint64_t maxBytesFor(const CompileOptions &O) {
+  if (O.CacheMaxBytes != 0)
+    return O.CacheMaxBytes;
+  const char *E = std::getenv("NETJIT_CACHE_MAX_SIZE");
+  if (!E || !E[0])
+    return kDefaultMaxBytes;
+  if (std::optional<uint64_t> N = parseSize(E))
+    return *N;
+  static std::mutex Mutex;
+  static std::set<std::string> Warned;
+  std::lock_guard<std::mutex> Lock(Mutex);
+  if (Warned.insert(E).second)
+    std::cerr << "netjit: warning: NETJIT_CACHE_MAX_SIZE='" << E
+              << "' is not a size (a byte count greater than 0 with an "
+                 "optional K, M or G suffix, e.g. 256M or 2G); using the "
+                 "default, 512M\n";
+  return kDefaultMaxBytes;
+}
+
+//===----------------------------------------------------------------------===//
+// Eviction
+//===----------------------------------------------------------------------===//
+
+bool isLowerHex(std::string_view S) {
+  return std::all_of(S.begin(), S.end(), [](char C) {
+    return (C >= '0' && C <= '9') || (C >= 'a' && C <= 'f');
+  });
+}
+
+bool isDigits(std::string_view S) {
+  return !S.empty() && std::all_of(S.begin(), S.end(),
+                                   [](char C) { return C >= '0' && C <= '9'; });
+}
+
+/// <32 lowercase hex digits>.njc, as entryPath() names entries.
+bool isEntryName(std::string_view Name) {
+  return Name.size() == 36 && isLowerHex(Name.substr(0, 32)) &&
+         Name.substr(32) == ".njc";
+}
+
+/// <entry name>.tmp.<pid>.<n>, as writeEntryFile() names its temporaries.
+bool isTempName(std::string_view Name) {
+  if (Name.size() <= 41 || !isEntryName(Name.substr(0, 36)) ||
+      Name.substr(36, 5) != ".tmp.")
+    return false;
+  std::string_view Rest = Name.substr(41);
+  size_t Dot = Rest.find('.');
+  return Dot != std::string_view::npos && isDigits(Rest.substr(0, Dot)) &&
+         isDigits(Rest.substr(Dot + 1));
+}
+
+bool sameTime(const struct timespec &A, const struct timespec &B) {
+  return A.tv_sec == B.tv_sec && A.tv_nsec == B.tv_nsec;
+}
+
+/// One scan of Dir (see the file comment); returns the bytes deleted.
+uint64_t trimDirectory(const std::string &Dir, uint64_t Limit) {
+  // One scan at a time in this process: two would race for the same files.
+  static std::mutex ScanMutex;
+  std::lock_guard<std::mutex> Lock(ScanMutex);
+  struct Found {
+    std::string Path;
+    uint64_t Size;
+    struct timespec MTime;
+    dev_t Dev;
+    ino_t Ino;
+  };
+  std::vector<Found> Entries;
+  uint64_t Total = 0, Removed = 0;
+  time_t Now = ::time(nullptr);
+  std::error_code Ec;
+  std::filesystem::directory_iterator It(Dir, Ec), End;
+  for (; !Ec && It != End; It.increment(Ec)) {
+    std::string Name = It->path().filename().string();
+    bool Entry = isEntryName(Name);
+    if (!Entry && !isTempName(Name))
+      continue;
+    std::string Path = Dir + "/" + Name;
+    struct stat St;
+    // Regular files only: never a directory or a symbolic link.
+    if (::lstat(Path.c_str(), &St) != 0 || !S_ISREG(St.st_mode))
+      continue;
+    uint64_t Size = static_cast<uint64_t>(St.st_size);
+    if (Entry) {
+      Entries.push_back({Path, Size, St.st_mtim, St.st_dev, St.st_ino});
+      Total += Size;
+    } else if (St.st_mtime < Now - kStaleTempSeconds &&
+               ::unlink(Path.c_str()) == 0) {
+      Removed += Size;
+    }
+  }
+  if (Total <= Limit)
+    return Removed;
+  std::sort(Entries.begin(), Entries.end(),
+            [](const Found &A, const Found &B) {
+              if (A.MTime.tv_sec != B.MTime.tv_sec)
+                return A.MTime.tv_sec < B.MTime.tv_sec;
+              if (A.MTime.tv_nsec != B.MTime.tv_nsec)
+                return A.MTime.tv_nsec < B.MTime.tv_nsec;
+              return A.Path < B.Path;
+            });
+  uint64_t Target = Limit - Limit / 10;
+  for (const Found &E : Entries) {
+    if (Total <= Target)
+      break;
+    struct stat St;
+    if (::lstat(E.Path.c_str(), &St) != 0) {
+      Total -= E.Size; // another process deleted it
+      continue;
+    }
+    // Hit (touched) or rewritten since the listing: recently used, kept.
+    if (St.st_dev != E.Dev || St.st_ino != E.Ino ||
+        !sameTime(St.st_mtim, E.MTime))
+      continue;
+    if (::unlink(E.Path.c_str()) != 0) {
+      if (errno == ENOENT)
+        Total -= E.Size;
+      continue;
+    }
+    Total -= E.Size;
+    Removed += E.Size;
+    ++counters().Evictions;
+    counters().EvictedBytes += E.Size;
+  }
+  return Removed;
+}
+
+/// When this process scans a directory after writing to it: after its first
+/// write there, then after every tenth of the limit written since the last
+/// scan (so the entries exceed the limit by at most a tenth of it per
+/// writing process between scans).
+class TrimSchedule {
+public:
+  /// Records a write of Bytes to Dir; true when a scan is due (and counted
+  /// as done).
+  bool wrote(const std::string &Dir, uint64_t Bytes, uint64_t Limit) {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    auto [It, First] = Written.try_emplace(Dir, 0);
+    It->second += Bytes;
+    if (!First && It->second < std::max<uint64_t>(Limit / 10, 1))
+      return false;
+    It->second = 0;
+    return true;
+  }
+  void scanned(const std::string &Dir) {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    Written[Dir] = 0;
+  }
+
+private:
+  std::mutex Mutex;
+  /// Bytes written to each directory since its last scan.
+  std::unordered_map<std::string, uint64_t> Written;
+};
+
+TrimSchedule &trimSchedule() {
+  static TrimSchedule S;
+  return S;
 }
 
 //===----------------------------------------------------------------------===//
@@ -299,7 +520,7 @@ void warnOnce(const std::string &Dir, const std::string &Why) {
 /// Writes Bytes to Path through a temporary file in the same directory and
 /// a rename, so readers see the old file or the whole new one.
 void writeEntryFile(const std::string &Dir, const std::string &Path,
-                    std::string_view Bytes) {
+                    std::string_view Bytes, uint64_t Limit) {
   static std::atomic<uint64_t> Counter{0};
   std::error_code Ec;
   std::filesystem::create_directories(Dir, Ec);
@@ -317,6 +538,8 @@ void writeEntryFile(const std::string &Dir, const std::string &Path,
   Ok = ::close(Fd) == 0 && Ok;
   if (Ok && ::rename(Temp.c_str(), Path.c_str()) == 0) {
     ++counters().DiskWrites;
+    if (trimSchedule().wrote(Dir, Bytes.size(), Limit))
+      trimDirectory(Dir, Limit);
     return;
   }
   if (Ok)
@@ -350,6 +573,9 @@ ImplPtr compileThroughDisk(const Request &R) {
       try {
         ImplPtr I = detail::loadFunction(*S, R.Options, Entry);
         ++counters().DiskHits;
+        // Used now: eviction keeps it longer (failing, e.g. in a read-only
+        // directory, changes nothing else).
+        ::utimensat(AT_FDCWD, Path.c_str(), nullptr, 0);
         return I;
       } catch (const Error &) {
       }
@@ -360,7 +586,7 @@ ImplPtr compileThroughDisk(const Request &R) {
   ImplPtr I = detail::buildFunction(R.G, R.Options, Entry, &S);
   ++counters().Compiles;
   if (!S.FusedText.empty())
-    writeEntryFile(Dir, Path, encodeEntry(R.Key, S));
+    writeEntryFile(Dir, Path, encodeEntry(R.Key, S), maxBytesFor(R.Options));
   return I;
 }
 
@@ -470,19 +696,34 @@ CompileCacheStats compileCacheStats() {
   Counters &C = counters();
   return CompileCacheStats{C.MemoryHits.load(),  C.DiskHits.load(),
                            C.Compiles.load(),    C.DiskWrites.load(),
-                           C.DiskRejects.load(), C.DiskWriteFailures.load()};
+                           C.DiskRejects.load(), C.DiskWriteFailures.load(),
+                           C.Evictions.load(),   C.EvictedBytes.load()};
 }
 
 void resetCompileCacheStats() {
   Counters &C = counters();
   C.MemoryHits = C.DiskHits = C.Compiles = 0;
   C.DiskWrites = C.DiskRejects = C.DiskWriteFailures = 0;
+  C.Evictions = C.EvictedBytes = 0;
 }
 
 void clearCompileCache() { memoryCache().clear(); }
 
 std::string compileCacheDirectory(const CompileOptions &Options) {
   return directoryFor(Options);
+}
+
+uint64_t compileCacheMaxBytes(const CompileOptions &Options) {
+  return maxBytesFor(Options);
+}
+
+uint64_t trimCompileCache(const CompileOptions &Options) {
+  std::string Dir = directoryFor(Options);
+  if (Dir.empty())
+    return 0;
+  uint64_t Removed = trimDirectory(Dir, maxBytesFor(Options));
+  trimSchedule().scanned(Dir);
+  return Removed;
 }
 
 std::string compileCacheKey(const Graph &G, const CompileOptions &Options) {

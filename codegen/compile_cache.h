@@ -17,10 +17,15 @@
 //    IR against the stored hash and links the object. Entries are written
 //    to a temporary file and renamed, carry a header (magic, format version,
 //    the whole key, payload length, checksum) and are never trusted: one
-//    that does not check out is ignored, rebuilt and overwritten.
+//    that does not check out is ignored, rebuilt and overwritten. The
+//    entries are bounded in size (compileCacheMaxBytes(), 512 MiB by
+//    default): after a write, the least recently used entries (oldest
+//    modification time; a disk hit touches its entry) are deleted until
+//    they take at most 90% of the limit. Only files named as entries, and
+//    temporary files of writes older than an hour, are ever deleted.
 //
-// docs/codegen.md ("Compile cache") describes the directory, NETJIT_CACHE_DIR
-// and the options.
+// docs/codegen.md ("Compile cache") describes the directory, NETJIT_CACHE_DIR,
+// NETJIT_CACHE_MAX_SIZE, eviction and the options.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -49,6 +54,11 @@ struct CompileCacheStats {
   uint64_t DiskRejects = 0;
   /// Disk entries that could not be written (the directory is not writable).
   uint64_t DiskWriteFailures = 0;
+  /// Disk entries deleted to keep the cache within its size limit (by the
+  /// scan after a write or by trimCompileCache()).
+  uint64_t Evictions = 0;
+  /// The bytes of those entries.
+  uint64_t EvictedBytes = 0;
 };
 
 CompileCacheStats compileCacheStats();
@@ -62,6 +72,22 @@ void clearCompileCache();
 /// the disk cache is off (CompileOptions::CacheDir or NETJIT_CACHE_DIR is
 /// "off", or no directory can be named).
 std::string compileCacheDirectory(const CompileOptions &Options = {});
+
+/// The size limit of the disk cache's entries, in bytes:
+/// CompileOptions::CacheMaxBytes if not 0, else NETJIT_CACHE_MAX_SIZE if set
+/// and not empty, else 512 MiB. The variable holds a byte count with an
+/// optional suffix K, M or G (or k, m, g; powers of 1024), e.g. "256M"; a
+/// value that is not one (or is 0, or overflows) prints one warning on
+/// stderr naming the variable and the value, and the default applies.
+uint64_t compileCacheMaxBytes(const CompileOptions &Options = {});
+
+/// Scans the disk cache directory of Options now: deletes temporary files
+/// left by writes that died more than an hour ago, and, when the entries
+/// take more than compileCacheMaxBytes(Options), the least recently used
+/// entries until they take at most 90% of it. Returns the bytes deleted (0
+/// when the disk cache is off or the directory does not exist). compile()
+/// does the same by itself after writes (docs/codegen.md says when).
+uint64_t trimCompileCache(const CompileOptions &Options = {});
 
 /// The cache key of G compiled with Options (the whole text).
 std::string compileCacheKey(const Graph &G, const CompileOptions &Options = {});

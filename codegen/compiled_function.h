@@ -52,6 +52,11 @@ struct CompileOptions {
   /// $XDG_CACHE_HOME/netjit or ~/.cache/netjit. "off" (here or in
   /// NETJIT_CACHE_DIR): no disk cache, memory only.
   std::string CacheDir;
+  /// The most bytes the disk cache's entries may take before the least
+  /// recently used ones are deleted (compileCacheMaxBytes()). 0: the
+  /// NETJIT_CACHE_MAX_SIZE environment variable if set (a byte count with an
+  /// optional K, M or G suffix), else 512 MiB.
+  uint64_t CacheMaxBytes = 0;
 };
 
 /// "<defaultPipeline()>,lower,fix(simplify,cse),fuse,dce".
