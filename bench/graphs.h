@@ -10,6 +10,9 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <cstdint>
+#include <string>
+
 namespace netjit::bench {
 
 inline const char *kMseGraph = R"(graph @mse(%y: f32[N], %t: f32[N]) {
@@ -39,12 +42,17 @@ inline const char *kHingeGraph = R"(graph @hinge(%y: f32[N], %t: f32[N]) {
   return loss = %5, dy = %6
 })";
 
-inline const char *kXentGraph = R"(graph @xent(%y: f32[B,C], %labels: i64[B]) {
-  %0 = softmax_xent(%y, %labels) : f32[B]
-  %1 = mean(%0) {axes=[0], keepdims=false} : f32[]
-  %2 = grad(%1, %y) : f32[B,C]
-  return loss = %1, dy = %2
-})";
+/// The cross-entropy over C classes. C is a number in the graph, as in every
+/// classifier netjit builds (a model's layer sizes are fixed; only the batch
+/// is symbolic), so the kernel's loops over a row have a constant trip count.
+inline std::string xentGraph(int64_t C) {
+  std::string T = "f32[B," + std::to_string(C) + "]";
+  return "graph @xent(%y: " + T + ", %labels: i64[B]) {\n"
+         "  %0 = softmax_xent(%y, %labels) : f32[B]\n"
+         "  %1 = mean(%0) {axes=[0], keepdims=false} : f32[]\n"
+         "  %2 = grad(%1, %y) : " + T + "\n"
+         "  return loss = %1, dy = %2\n}";
+}
 
 inline const char *kMlpGraph =
     R"(graph @mlp(%x: f32[B,784], %labels: i64[B], param %w1: f32[784,256], param %b1: f32[256], param %w2: f32[256,10], param %b2: f32[10]) {
