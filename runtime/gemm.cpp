@@ -109,6 +109,19 @@ using MatrixMap =
     Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Order>,
                Eigen::Unaligned, Eigen::OuterStride<>>;
 
+/// Sets Rows rows of N elements, Ldc apart, to zero: one memset when they
+/// are contiguous. (Eigen's setZero on a strided map compiles to a `rep
+/// stos` per row, whose start-up cost made small products up to twice as
+/// slow.)
+template <class T> void zeroRows(T *C, Index Rows, Index N, Index Ldc) {
+  if (Ldc == N) {
+    std::memset(C, 0, sizeof(T) * static_cast<size_t>(Rows * N));
+    return;
+  }
+  for (Index R = 0; R < Rows; ++R)
+    std::memset(C + R * Ldc, 0, sizeof(T) * static_cast<size_t>(N));
+}
+
 /// Rows [Row0, Row1) of every product of the batch, with A and B in the
 /// given storage orders (RowMajor for a plain operand, ColMajor for a
 /// transposed one).
@@ -125,7 +138,7 @@ void productRows(const GemmArgs<T> &G, ei::level3_blocking<T, T> *Blocking,
         Eigen::Unaligned, Eigen::OuterStride<>>
         Out(C, Rows, G.N, Eigen::OuterStride<>(G.Ldc));
     if (!G.Accumulate)
-      Out.setZero();
+      zeroRows(C, Rows, G.N, G.Ldc);
     if (G.K == 0)
       continue;
     if (!Blocking) {

@@ -32,13 +32,16 @@ double at(const std::vector<float> &X, int64_t Off, int64_t Ld, bool Trans,
   return Trans ? X[Off + J * Ld + I] : X[Off + I * Ld + J];
 }
 
-void check(GemmContext &Ctx, const Case &C) {
+/// Runs C with leading dimensions Pad wider than the stored widths (0:
+/// contiguous rows, which C's zeroing takes in one piece).
+void check(GemmContext &Ctx, const Case &C, int64_t Pad = 3) {
   SCOPED_TRACE(testing::Message()
                << "M=" << C.M << " N=" << C.N << " K=" << C.K
-               << " flags=" << C.Flags << " batch=" << C.Batch);
+               << " flags=" << C.Flags << " batch=" << C.Batch
+               << " pad=" << Pad);
   bool TA = C.Flags & kGemmTransA, TB = C.Flags & kGemmTransB;
-  // Leading dimensions 3 wider than the stored widths.
-  int64_t Lda = (TA ? C.M : C.K) + 3, Ldb = (TB ? C.K : C.N) + 3, Ldc = C.N + 3;
+  int64_t Lda = (TA ? C.M : C.K) + Pad, Ldb = (TB ? C.K : C.N) + Pad,
+          Ldc = C.N + Pad;
   int64_t SA = (TA ? C.K : C.M) * Lda, SB = (TB ? C.N : C.K) * Ldb,
           SC = C.M * Ldc;
   std::mt19937 Rng(static_cast<unsigned>(C.M * 131 + C.N * 7 + C.K));
@@ -84,6 +87,8 @@ TEST(Gemm, EveryFlagBothPathsWithStridesScaleAndAccumulation) {
     check(Ctx, {37, 29, 51, Flags, 1.0f, false, 2});  // blocked GEMM
     check(Ctx, {64, 70, 300, Flags, -0.5f, true, 1}); // scaled, accumulated
     check(Ctx, {2, 3, 4, Flags, 2.0f, true, 3});
+    check(Ctx, {3, 4, 5, Flags, 1.0f, false, 2}, 0);
+    check(Ctx, {64, 20, 10, Flags, 1.0f, false, 3}, 0);
   }
   // Empty products: K = 0 gives zeros (or leaves C when accumulating).
   check(Ctx, {4, 5, 0, 0, 1.0f, false, 1});
