@@ -4,6 +4,8 @@
 //
 //   prologue: S arguments, prologue S nodes, Col accumulators set to their
 //             identity
+//   for each integer Row argument that indexes (a gather's or one_hot's
+//     labels): a loop over the rows checking it is in [0, K)
 //   for r: row pointers of E arguments and outputs; Row arguments
 //     for each phase p: RowStart[p]; one_hot index checks;
 //       for k: Loop[p] nodes, one term of each Accumulate[p] reduction
@@ -22,6 +24,13 @@
 // inlined vector math and no branch (integer division checks are or-ed into
 // flags tested after the loop), so LLVM vectorizes them.
 //
+// Checking the labels before the row loop leaves its body without a branch
+// (the check would otherwise branch out of every row). When K is a small
+// constant (the k-loops unroll completely) and a row has a reduction, the
+// row loop is unrolled by two: the rows' dependence chains (max, exp, sum,
+// normalize) then sit in one block that the scheduler interleaves, which
+// made the 16384x64 cross-entropy about 6% faster.
+//
 // Row nodes that only feed Row -> S sums and include a transcendental (the
 // log of a cross-entropy's row sum) are not computed in the row loop, where
 // they would be scalar code on each row's critical path: the row loop
@@ -36,6 +45,7 @@
 #include "ir/error.h"
 #include "runtime/jit_runtime.h"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <set>
@@ -49,6 +59,9 @@ enum class AccKind : uint8_t { None, Row, Col, S };
 
 /// Elements per block of a k-loop whose f32 sums are blocked.
 constexpr int kBlock = 512;
+/// The largest constant K for which a row loop with a reduction is unrolled
+/// by two (its k-loops unroll completely).
+constexpr int64_t kMaxUnrolledK = 128;
 
 class KernelEmitter {
 public:
@@ -74,6 +87,8 @@ private:
   std::string gather(NodeId Id, Env &E);
   std::string oneHot(NodeId Id, Env &E);
   std::string checkedIndex(NodeId Id, NodeId Index, Env &E);
+  int indexArgument(NodeId Index) const;
+  void checkIndexArguments();
   Reducer reducer(NodeId Id) const {
     return Reducer(Body.node(Id).Op, dtype(Id), Strict);
   }
@@ -134,6 +149,11 @@ private:
   std::vector<char> IsDeferred;
   /// Index values checked in the current region (checkedIndex).
   std::set<std::string> Checked;
+  /// Row arguments (by position) checked before the row loop.
+  std::set<int> CheckedArgs;
+  /// Checks emitted inside the row loop (each a branch out of it).
+  int RowChecks = 0;
+  bool InRowLoop = false;
   std::string Row;
 };
 
@@ -171,12 +191,49 @@ std::string KernelEmitter::value(NodeId Id, Env &E) {
 std::string KernelEmitter::checkedIndex(NodeId Id, NodeId Index, Env &E) {
   std::string Raw = value(Index, E);
   std::string V = emitCast(F, Raw, dtype(Index), DType::I64);
-  if (!Checked.insert(Raw).second)
+  if (!Checked.insert(Raw).second || CheckedArgs.count(indexArgument(Index)))
     return V;
+  RowChecks += InRowLoop;
   std::string Bad = F.tmp("oob");
   F.emit(Bad + " = icmp uge i64 " + V + ", %K");
   emitCheck(F, "%state", Bad, kStatusIndexOutOfRange, site(Id), V, "%K");
   return V;
+}
+
+/// The position of the integer Row argument whose values Index is (through
+/// reshapes and broadcasts of Row values), or -1.
+int KernelEmitter::indexArgument(NodeId Index) const {
+  while (I.classOf(Index) == VC::Row &&
+         (Body.node(Index).Op == OpCode::Reshape ||
+          Body.node(Index).Op == OpCode::Broadcast))
+    Index = Body.node(Index).Inputs[0];
+  int A = ArgPos[Index.Index];
+  return A >= 0 && I.ArgClass[A] == VC::Row && isInteger(dtype(Index)) ? A
+                                                                         : -1;
+}
+
+/// Before the row loop: one loop over the rows per Row argument that a
+/// gather or one_hot reads as its index, checking every value is in
+/// [0, K). The check names the first such node of the body.
+void KernelEmitter::checkIndexArguments() {
+  for (NodeId Id : Body.liveNodes()) {
+    const Node &N = Body.node(Id);
+    if (N.Op != OpCode::Gather && N.Op != OpCode::OneHot)
+      continue;
+    NodeId Index = N.Inputs[N.Op == OpCode::Gather ? 1 : 0];
+    int A = indexArgument(Index);
+    if (A < 0 || CheckedArgs.count(A))
+      continue;
+    NodeId Arg = Body.arguments()[A];
+    FunctionWriter::Loop L = F.beginLoop("%R", {}, "chk");
+    std::string V = emitCast(F, F.load(dtype(Arg), ArgPtr[A], L.Iv),
+                             dtype(Arg), DType::I64);
+    std::string Bad = F.tmp("oob");
+    F.emit(Bad + " = icmp uge i64 " + V + ", %K");
+    emitCheck(F, "%state", Bad, kStatusIndexOutOfRange, site(Id), V, "%K");
+    F.endLoop(L);
+    CheckedArgs.insert(A);
+  }
 }
 
 /// gather(x, idx) along the last axis: x point-evaluated at k = idx[r].
@@ -497,9 +554,11 @@ void KernelEmitter::finishKLoop(const std::vector<std::string> &Outs,
                 "%s" + std::to_string(Id.Index) + ".next");
   }
   V = Flag;
-  for (NodeId Id : LV.Divs)
+  for (NodeId Id : LV.Divs) {
     emitCheck(F, "%state", Outs[V++], kStatusDivisionByZero, site(Id), "0",
               "0");
+    RowChecks += InRowLoop;
+  }
 }
 
 void KernelEmitter::rowLoop() {
@@ -509,8 +568,10 @@ void KernelEmitter::rowLoop() {
     Reducer R = reducer(Id);
     Vars.push_back({R.accTypeName(), R.identity(), Name, Name + ".next"});
   }
+  checkIndexArguments();
   FunctionWriter::Loop L = F.beginLoop("%R", Vars, "row");
   Checked.clear();
+  InRowLoop = true;
   Row = L.Iv;
   std::string Base = F.mul(Row, "%K");
   for (size_t A = 0; A < Body.arguments().size(); ++A) {
@@ -548,6 +609,11 @@ void KernelEmitter::rowLoop() {
     if (I.classOf(Out) == VC::Row && !I.isLate(Out))
       F.store(dtype(Out), value(Out, E), OutPtr[O], Row);
   }
+  InRowLoop = false;
+  bool RowReduces = std::find(Acc.begin(), Acc.end(), AccKind::Row) != Acc.end();
+  if (RowChecks == 0 && RowReduces && I.K.isConstant() &&
+      I.K.constant() <= kMaxUnrolledK)
+    L.Metadata = F.loopMetadata("!{!\"llvm.loop.unroll.count\", i32 2}");
   F.endLoop(L);
   for (size_t V = 0; V < SAccs.size(); ++V)
     Val[SAccs[V].Index] = reducer(SAccs[V]).fromAcc(F, L.Out[V]);

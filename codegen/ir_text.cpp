@@ -169,7 +169,8 @@ void FunctionWriter::endLoop(Loop &L) {
   emit(L.Iv + ".next = add nuw nsw i64 " + L.Iv + ", 1");
   std::string Done = tmp("done");
   emit(Done + " = icmp eq i64 " + L.Iv + ".next, " + L.Trip);
-  emit("br i1 " + Done + ", label %" + L.Exit + ", label %" + L.Body);
+  emit("br i1 " + Done + ", label %" + L.Exit + ", label %" + L.Body +
+       (L.Metadata.empty() ? "" : ", !llvm.loop " + L.Metadata));
   startBlock(L.Exit);
   L.Out.clear();
   for (const Carried &C : L.Vars) {
@@ -178,6 +179,14 @@ void FunctionWriter::endLoop(Loop &L) {
          C.Next + ", %" + L.Latch + " ]");
     L.Out.push_back(Out);
   }
+}
+
+std::string FunctionWriter::loopMetadata(const std::string &Property) {
+  std::string Node = "!" + std::to_string(Decls.NextMetadata++),
+              Prop = "!" + std::to_string(Decls.NextMetadata++);
+  Decls.add(Node + " = distinct !{" + Node + ", " + Prop + "}");
+  Decls.add(Prop + " = " + Property);
+  return Node;
 }
 
 std::string FunctionWriter::gep(std::string_view Elem, const std::string &Base,

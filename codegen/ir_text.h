@@ -43,6 +43,8 @@ std::string numberLiteral(DType T, double V);
 struct Declarations {
   std::set<std::string> Lines;
   bool VecmathF32 = false, VecmathF64 = false;
+  /// The next free metadata number of the module.
+  unsigned NextMetadata = 0;
   void add(std::string Line) { Lines.insert(std::move(Line)); }
 };
 
@@ -79,12 +81,19 @@ public:
     /// After endLoop: each variable's value at the exit (Init if the loop
     /// ran zero times).
     std::vector<std::string> Out;
+    /// The latch branch's `llvm.loop` metadata ("!7"), if set before
+    /// endLoop (loopMetadata).
+    std::string Metadata = {};
   };
   /// Emits the guard and the loop header; the body follows.
   Loop beginLoop(const std::string &Trip, std::vector<Carried> Vars = {},
                  std::string_view Hint = "loop");
   /// Closes the body, emits the latch and the exit block (now current).
   void endLoop(Loop &L);
+  /// A distinct `llvm.loop` node (module-level metadata) holding one
+  /// property such as `!{!"llvm.loop.unroll.count", i32 2}`; returns its
+  /// name for Loop::Metadata.
+  std::string loopMetadata(const std::string &Property);
 
   /// `getelementptr inbounds <Elem>, ptr Base, i64 Offset`.
   std::string gep(std::string_view Elem, const std::string &Base,

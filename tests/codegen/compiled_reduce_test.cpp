@@ -4,7 +4,8 @@
 // Reductions over every axis set of rank-2 and rank-3 values (the fuse pass
 // turns a middle-axis reduction into a transpose plus a fused reduction),
 // argmax, the softmax family (lowered to max / exp / sum loops), per-row
-// terms of sums computed after the row loop, and matmul
+// terms of sums computed after the row loop, row loops unrolled for a
+// constant class count, and matmul
 // (a GEMM call, with transposed operands folded into its flags), for several
 // bindings of the symbolic dims including 1 and odd sizes. Error model: a
 // float sum must be within 1e-6 * Σ|terms| of the interpreter's (double
@@ -175,6 +176,48 @@ graph @g(%z: f32[B,N], %labels: i32[B]) {
   // Labels in [0, 1): valid for every binding of N.
   expectMatchesInterpreter(G, kBindings, Tolerance{8, 0, nullptr, 1e-6}, 5, -5,
                            5, 1);
+}
+
+TEST(CompiledReduce, RowLoopsUnrolledForConstantClassCounts) {
+  // With K a small constant and a reduction per row, the labels are checked
+  // in a loop of their own and the row loop is unrolled by two (its
+  // remainder takes the last row of an odd batch): the values must not
+  // change for any batch, and a bad label in any row, the last of an odd
+  // batch included, fails the call.
+  for (int64_t K : {10, 64}) {
+    std::string T = "f32[B," + std::to_string(K) + "]";
+    Graph G = parseGraph("graph @g(%z: " + T + ", %labels: i64[B]) {\n"
+                         "  %0 = softmax_xent(%z, %labels) : f32[B]\n"
+                         "  %1 = mean(%0) {axes=[0], keepdims=false} : f32[]\n"
+                         "  %2 = grad(%1, %z) : " + T + "\n"
+                         "  %3 = softmax(%z) {axis=1} : " + T + "\n"
+                         "  return loss = %1, dz = %2, p = %3\n}");
+    SCOPED_TRACE("K = " + std::to_string(K));
+    std::vector<DimBindings> Binds = {{{"B", 1}}, {{"B", 2}}, {{"B", 3}},
+                                      {{"B", 17}}, {{"B", 64}}};
+    expectMatchesInterpreter(G, Binds, Tolerance{8, 0, nullptr, 1e-6}, 3, -5,
+                             5, K);
+    CompiledFunction F = CompiledFunction::compile(G);
+    std::string IR = F.llvmIR();
+    EXPECT_THAT(IR, ::testing::HasSubstr("llvm.loop.unroll.count\", i32 2"));
+    EXPECT_THAT(IR, ::testing::HasSubstr("chk.body"));
+    CallContext Ctx = F.newContext();
+    for (int64_t Rows : {1, 5}) {
+      TensorMap Args = randomArgs(G, {{"B", Rows}}, 7, -1, 1, K);
+      Args.at("labels").set(Rows - 1, static_cast<double>(K));
+      expectRuntimeError([&] { runCompiled(F, Ctx, Args); },
+                         {"'gather' (kernel %", "index " + std::to_string(K),
+                          "out of range [0, " + std::to_string(K) + ")"});
+    }
+  }
+  // A symbolic K keeps the row loop as it is.
+  CompiledFunction S = CompiledFunction::compile(parseGraph(R"(
+graph @g(%z: f32[B,N], %labels: i64[B]) {
+  %0 = softmax_xent(%z, %labels) : f32[B]
+  %1 = mean(%0) {axes=[0], keepdims=false} : f32[]
+  return loss = %1
+})"));
+  EXPECT_THAT(S.llvmIR(), ::testing::Not(::testing::HasSubstr("unroll")));
 }
 
 TEST(CompiledReduce, RowTermsOfSumsAfterTheRowLoop) {
