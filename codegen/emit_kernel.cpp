@@ -88,6 +88,7 @@ private:
   std::string oneHot(NodeId Id, Env &E);
   std::string checkedIndex(NodeId Id, NodeId Index, Env &E);
   int indexArgument(NodeId Index) const;
+  bool belowItsMaximum(NodeId Id) const;
   void checkIndexArguments();
   Reducer reducer(NodeId Id) const {
     return Reducer(Body.node(Id).Op, dtype(Id), Strict);
@@ -200,6 +201,33 @@ std::string KernelEmitter::checkedIndex(NodeId Id, NodeId Index, Env &E) {
   return V;
 }
 
+/// Whether Id is a - broadcast(max(a)) (softmax's stabilized argument),
+/// which is <= 0 or NaN: the max keeps its axes, or is reshaped to the shape
+/// that keeping them gives, so each element meets the maximum of its own
+/// group.
+bool KernelEmitter::belowItsMaximum(NodeId Id) const {
+  const Node &Sub = Body.node(Id);
+  if (Sub.Op != OpCode::Sub || !isFloat(dtype(Id)))
+    return false;
+  NodeId A = Sub.Inputs[0], B = Sub.Inputs[1];
+  if (Body.node(B).Op != OpCode::Broadcast)
+    return false;
+  NodeId M = Body.node(B).Inputs[0];
+  Shape Kept = Body.type(M).Dims;
+  if (Body.node(M).Op == OpCode::Reshape)
+    M = Body.node(M).Inputs[0];
+  const Node &Max = Body.node(M);
+  if (Max.Op != OpCode::Max || Max.Inputs[0] != A)
+    return false;
+  Shape Want = Body.type(A).Dims;
+  for (int64_t Axis : Max.Attributes.getInts("axes")) {
+    if (Axis < 0 || Axis >= static_cast<int64_t>(Want.size()))
+      return false;
+    Want[static_cast<size_t>(Axis)] = Dim(1);
+  }
+  return Kept == Want;
+}
+
 /// The position of the integer Row argument whose values Index is (through
 /// reshapes and broadcasts of Row values), or -1.
 int KernelEmitter::indexArgument(NodeId Index) const {
@@ -276,6 +304,10 @@ std::string KernelEmitter::compute(NodeId Id, Env &E) {
         F,
         emitDim(F, M.P.Symbols, "%dims", N.Attributes.getDim("dim"), DimCache),
         DType::I64, dtype(Id));
+  case OpCode::Exp:
+    if (belowItsMaximum(N.Inputs[0]))
+      return emitExpNonPositive(F, dtype(Id), value(N.Inputs[0], E));
+    break;
   case OpCode::Gather:
     return gather(Id, E);
   case OpCode::OneHot:

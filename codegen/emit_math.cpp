@@ -116,6 +116,15 @@ std::string softplus(FunctionWriter &F, DType T, const std::string &X) {
 
 } // namespace
 
+std::string emitExpNonPositive(FunctionWriter &F, DType T,
+                               const std::string &X) {
+  F.useVecmath(T);
+  std::string R = F.tmp("f");
+  F.emit(R + " = call " + ty(T) + " @" + vecmathExpNonPositive(T) + "(" +
+         ty(T) + " " + X + ")");
+  return R;
+}
+
 std::string emitMath(FunctionWriter &F, OpCode Op, DType T,
                      std::span<const std::string> Ops) {
   std::string Ty = ty(T);

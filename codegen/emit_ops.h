@@ -37,6 +37,10 @@ OpValue emitElementwise(FunctionWriter &F, const Node &N,
 std::string emitCast(FunctionWriter &F, const std::string &V, DType From,
                      DType To);
 
+/// exp(X) for an X known to be <= 0 or NaN (vecmathExpNonPositive).
+std::string emitExpNonPositive(FunctionWriter &F, DType T,
+                               const std::string &X);
+
 /// exp, log, log1p, expm1, tanh, sigmoid, softplus, pow, sqrt, rsqrt on T.
 std::string emitMath(FunctionWriter &F, OpCode Op, DType T,
                      std::span<const std::string> Ops);

@@ -294,13 +294,31 @@ V scaleFromBits(Writer &W, V P, V Bits) {
   return W.fmul(W.fmul(P, Half), Rest);
 }
 
+/// e^r for the reduced argument, the 1 + r + r^2 P(r) of exp.
+V expKernel(Writer &W, const Reduced &Red) {
+  const TypeInfo &T = W.Ty;
+  const std::vector<double> &Poly =
+      T.ExpOnlyPoly.empty() ? T.ExpPoly : T.ExpOnlyPoly;
+  return W.fadd(W.fc(1.0), expm1Kernel(W, Red.R, Red.RLo, Poly));
+}
+
 V expCore(Writer &W, V X) {
   const TypeInfo &T = W.Ty;
   Reduced Red = reduce(W, clamp(W, X, T.ExpLo, T.ExpHi));
-  const std::vector<double> &Poly =
-      T.ExpOnlyPoly.empty() ? T.ExpPoly : T.ExpOnlyPoly;
-  V P = W.fadd(W.fc(1.0), expm1Kernel(W, Red.R, Red.RLo, Poly));
-  return scaleFromBits(W, P, Red.Bits);
+  return scaleFromBits(W, expKernel(W, Red), Red.Bits);
+}
+
+/// exp(X) for X <= 0 or NaN, bit for bit expCore's: no upper clamp, and
+/// n <= 0 allows one exact factor 2^(n+64) (normal for every n >= ExpLo's)
+/// and one rounding multiplication by 2^-64 instead of scaleFromBits's two
+/// factors. (X > 0 gives garbage.)
+V expNonPositiveCore(Writer &W, V X) {
+  const TypeInfo &T = W.Ty;
+  Reduced Red =
+      reduce(W, W.selF(W.fcmp("olt", X, W.fc(T.ExpLo)), W.fc(T.ExpLo), X));
+  V Pow = W.real(
+      W.iadd(W.shl(Red.Bits, W.ic(T.MantBits)), W.ic((T.Bias + 64) << T.MantBits)));
+  return W.fmul(W.fmul(expKernel(W, Red), Pow), W.fc(0x1p-64));
 }
 
 /// expm1(X). With Moderate the caller promises X <= 60 (or NaN) and accepts
@@ -417,15 +435,17 @@ V tanhFn(Writer &W, V X) {
   return W.real(W.ior(W.bits(Y), Sign));
 }
 
+V expNonPositiveFn(Writer &W, V X) { return expNonPositiveCore(W, X); }
+
 /// 1/(1+e) for x >= 0 and e/(1+e) for x < 0, e = exp(-|x|) <= 1.
 V sigmoidFn(Writer &W, V X) {
-  V E = expCore(W, W.fneg(absF(W, X)));
+  V E = expNonPositiveCore(W, W.fneg(absF(W, X)));
   V Num = W.selF(W.fcmp("olt", X, W.fc(0.0)), E, W.fc(1.0));
   return W.fdiv(Num, W.fadd(W.fc(1.0), E));
 }
 
 V softplusFn(Writer &W, V X) {
-  V E = expCore(W, W.fneg(absF(W, X)));
+  V E = expNonPositiveCore(W, W.fneg(absF(W, X)));
   V Pos = W.selF(W.fcmp("ogt", X, W.fc(0.0)), X, W.fc(0.0));
   return W.fadd(Pos, log1pCore(W, E));
 }
@@ -460,15 +480,22 @@ std::string vecmathIR(DType T) {
   NJ_CHECK(isFloat(T), "vecmathIR for " << dtypeName(T));
   const TypeInfo &Ty = typeInfo(T);
   std::string Out = "; netjit vector math (" + std::string(Ty.Suffix) + ")\n";
-  for (const FnEntry &E : Functions) {
+  auto define = [&](const std::string &Name, V (*Build)(Writer &, V)) {
     Writer W(Ty);
-    V Y = E.Build(W, "%x");
-    Out += "define internal " + std::string(Ty.F) + " @" +
-           vecmathFunction(E.Op, T) + "(" + Ty.F +
+    V Y = Build(W, "%x");
+    Out += "define internal " + std::string(Ty.F) + " @" + Name + "(" + Ty.F +
            " %x) alwaysinline nounwind willreturn memory(none) {\nentry:\n" +
            W.body() + "  ret " + Ty.F + " " + Y + "\n}\n\n";
-  }
+  };
+  for (const FnEntry &E : Functions)
+    define(vecmathFunction(E.Op, T), E.Build);
+  define(vecmathExpNonPositive(T), expNonPositiveFn);
   return Out;
+}
+
+std::string vecmathExpNonPositive(DType T) {
+  NJ_CHECK(isFloat(T), "vecmathExpNonPositive for " << dtypeName(T));
+  return std::string("netjit.expneg.") + typeInfo(T).Suffix;
 }
 
 std::string vecmathFunction(OpCode Op, DType T) {

@@ -29,7 +29,8 @@ namespace netjit {
 /// F64), to be appended to a module. For T = F32 it defines
 /// `float @netjit.exp.f32(float)` and likewise `@netjit.log.f32`,
 /// `@netjit.log1p.f32`, `@netjit.expm1.f32`, `@netjit.tanh.f32`,
-/// `@netjit.sigmoid.f32` and `@netjit.softplus.f32`; for F64 the `.f64`
+/// `@netjit.sigmoid.f32`, `@netjit.softplus.f32` and `@netjit.expneg.f32`
+/// (vecmathExpNonPositive); for F64 the `.f64`
 /// variants on `double`. Special values follow C99 Annex F (exp(-inf) = 0,
 /// log(0) = -inf, log(-1) = NaN, tanh(-0) = -0, NaN in gives NaN out, ...),
 /// and subnormal inputs and results are handled, not flushed.
@@ -39,6 +40,13 @@ std::string vecmathIR(DType T);
 /// `@`), or an empty string when Op needs no helper (add, sqrt, ...) or T is
 /// not a float type.
 std::string vecmathFunction(OpCode Op, DType T);
+
+/// The name of exp for arguments known not to be positive
+/// ("netjit.expneg.f32"): for x <= 0 and NaN its result is netjit.exp's,
+/// bit for bit, in fewer instructions; for x > 0 it is unspecified. Kernels
+/// call it for softmax's exp(x - max(x)); sigmoid and softplus use it for
+/// their exp(-|x|).
+std::string vecmathExpNonPositive(DType T);
 
 /// The stated maximum error of vecmathFunction(Op, T) over its whole domain,
 /// in units in the last place of the exact result: |y - f(x)| / ulp(f(x)),

@@ -5,7 +5,8 @@
 // turns a middle-axis reduction into a transpose plus a fused reduction),
 // argmax, the softmax family (lowered to max / exp / sum loops), per-row
 // terms of sums computed after the row loop, row loops unrolled for a
-// constant class count, and matmul
+// constant class count, softmax's exponentials of non-positive arguments,
+// and matmul
 // (a GEMM call, with transposed operands folded into its flags), for several
 // bindings of the symbolic dims including 1 and odd sizes. Error model: a
 // float sum must be within 1e-6 * Σ|terms| of the interpreter's (double
@@ -218,6 +219,48 @@ graph @g(%z: f32[B,N], %labels: i64[B]) {
   return loss = %1
 })"));
   EXPECT_THAT(S.llvmIR(), ::testing::Not(::testing::HasSubstr("unroll")));
+}
+
+TEST(CompiledReduce, SoftmaxExponentialsOfNonPositiveArguments) {
+  // exp(x - broadcast(max(x))) has arguments <= 0 (or NaN): the kernel calls
+  // netjit.expneg. The max of a square x over one axis, reshaped across the
+  // other and broadcast, is not each element's own maximum: the arguments
+  // can be positive and the general exp must be called. Both agree with the
+  // interpreter.
+  Graph Own = parseGraph(R"(
+graph @g(%x: f32[B,N]) {
+  %0 = max(%x) {axes=[1], keepdims=false} : f32[B]
+  %1 = reshape(%0) {shape=[B, 1]} : f32[B,1]
+  %2 = broadcast(%1) {shape=[B, N]} : f32[B,N]
+  %3 = sub(%x, %2) : f32[B,N]
+  %4 = exp(%3) : f32[B,N]
+  return y = %4
+})");
+  Graph Crossed = parseGraph(R"(
+graph @g(%x: f32[4,4]) {
+  %0 = max(%x) {axes=[1], keepdims=false} : f32[4]
+  %1 = reshape(%0) {shape=[1, 4]} : f32[1,4]
+  %2 = broadcast(%1) {shape=[4, 4]} : f32[4,4]
+  %3 = sub(%x, %2) : f32[4,4]
+  %4 = exp(%3) : f32[4,4]
+  return y = %4
+})");
+  EXPECT_THAT(CompiledFunction::compile(Own).llvmIR(),
+              ::testing::HasSubstr("call float @netjit.expneg.f32("));
+  EXPECT_THAT(CompiledFunction::compile(Crossed).llvmIR(),
+              ::testing::Not(::testing::HasSubstr("call float @netjit.expneg")));
+  expectMatchesInterpreter(Own, kBindings, Tolerance{1}, 8, -80, 80);
+  // Row i holds 10 i .. 10 i + 3: row 3's elements exceed rows 0-2's
+  // maxima, so x - (crossed maximum) is up to 33.
+  CompiledFunction F = CompiledFunction::compile(Crossed);
+  CallContext Ctx = F.newContext();
+  TensorMap Args = randomArgs(Crossed, {}, 1);
+  for (int64_t I = 0; I < 16; ++I)
+    Args.at("x").set(I, static_cast<double>(10 * (I / 4) + I % 4));
+  Tensor Want = interpret(referenceGraph(Crossed), Args).Outputs.at("y");
+  EXPECT_GT(Want.at(12), 1e10); // exp(30 - 3)
+  expectClose(runCompiled(F, Ctx, Args).Outputs.at("y"), Want, "crossed",
+              Tolerance{1});
 }
 
 TEST(CompiledReduce, RowTermsOfSumsAfterTheRowLoop) {

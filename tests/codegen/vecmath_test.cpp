@@ -7,8 +7,9 @@
 // subnormals included); 2^20 f64 bit patterns spread likewise plus 2^20
 // doubles of moderate magnitude; and every branch boundary of the algorithms
 // (the exp reduction's switches of n, powers of two, sqrt(2) multiples, the
-// clamps) with neighbours. NETJIT_EXHAUSTIVE=1 runs all 2^32 floats and 2^28
-// doubles. Special values are compared exactly (signed zeros included). The
+// clamps) with neighbours. netjit.expneg must equal netjit.exp bit for bit
+// on every input <= 0 or NaN. NETJIT_EXHAUSTIVE=1 runs all 2^32 floats and
+// 2^28 doubles. Special values are compared exactly (signed zeros included). The
 // O3 IR of each loop must be full-width vector code with no calls, and
 // NETJIT_VECMATH_BENCH=1 prints throughput against glibc's scalar functions.
 //
@@ -157,6 +158,10 @@ template <class T> std::string applySymbol(const MathCase &C) {
   return std::string("apply_") + C.Name + "_" + Traits<T>::IR;
 }
 
+template <class T> std::string expNonPositiveSymbol() {
+  return std::string("apply_expneg_") + Traits<T>::IR;
+}
+
 /// One module per type with an apply loop for every function.
 template <class T> JitModule compileAll(Jit &J) {
   DType Ty = Traits<T>::Type;
@@ -164,6 +169,8 @@ template <class T> JitModule compileAll(Jit &J) {
   for (const MathCase &C : Cases)
     IR += applyLoopIR(vecmathFunction(C.Op, Ty), applySymbol<T>(C),
                       Traits<T>::IR, 0);
+  IR += applyLoopIR(vecmathExpNonPositive(Ty), expNonPositiveSymbol<T>(),
+                    Traits<T>::IR, 0);
   return J.addModule(IR, std::string("vecmath_") + Traits<T>::IR);
 }
 
@@ -182,6 +189,33 @@ protected:
   template <class T> static ApplyFn<T> apply(const MathCase &C) {
     const JitModule &M = std::is_same_v<T, float> ? Module32 : Module64;
     return M.lookupAs<ApplyFn<T>>(applySymbol<T>(C));
+  }
+  template <class T> static ApplyFn<T> applyExpNonPositive() {
+    const JitModule &M = std::is_same_v<T, float> ? Module32 : Module64;
+    return M.lookupAs<ApplyFn<T>>(expNonPositiveSymbol<T>());
+  }
+  /// netjit.expneg on the inputs of X that are <= 0 or NaN must give
+  /// netjit.exp's bits; returns how many it checked.
+  template <class T> static size_t checkExpNonPositive(const std::vector<T> &X) {
+    std::vector<T> In;
+    for (T V : X)
+      if (!(V > 0))
+        In.push_back(V);
+    std::vector<T> Want(In.size()), Got(In.size());
+    int64_t N = static_cast<int64_t>(In.size());
+    apply<T>(*caseFor(OpCode::Exp))(In.data(), Want.data(), N);
+    applyExpNonPositive<T>()(In.data(), Got.data(), N);
+    using B = typename Traits<T>::Bits;
+    size_t Bad = 0;
+    for (size_t I = 0; I < In.size(); ++I) {
+      bool Same = std::isnan(Want[I]) ? std::isnan(Got[I])
+                                      : std::bit_cast<B>(Got[I]) ==
+                                            std::bit_cast<B>(Want[I]);
+      if (!Same && Bad++ < 5)
+        ADD_FAILURE() << "expneg(" << In[I] << ") = " << Got[I]
+                      << ", exp gives " << Want[I];
+    }
+    return In.size();
   }
   static std::unique_ptr<Jit> TheJit;
   static JitModule Module32, Module64;
@@ -335,6 +369,18 @@ TEST_F(VecmathTest, F64AccuracyOverTheWholeRange) {
     checkAccuracy(apply<double>(C), C, Inputs);
 }
 
+TEST_F(VecmathTest, ExpOfNonPositiveArgumentsIsExpBitForBit) {
+  // Kernels call netjit.expneg for softmax's exp(x - max(x)); on its domain
+  // it must be netjit.exp exactly (so exp's accuracy checks cover it).
+  size_t N32 = checkExpNonPositive(evenBitPatterns<float>(1u << 24)) +
+               checkExpNonPositive(boundaryInputs<float>());
+  size_t N64 = checkExpNonPositive(evenBitPatterns<double>(1u << 20)) +
+               checkExpNonPositive(moderateDoubles(1u << 20)) +
+               checkExpNonPositive(boundaryInputs<double>());
+  EXPECT_GT(N32, size_t(1) << 23);
+  EXPECT_GT(N64, size_t(1) << 20);
+}
+
 TEST_F(VecmathTest, F32ExhaustiveWhenAsked) {
   const char *Env = std::getenv("NETJIT_EXHAUSTIVE");
   if (!Env || std::string(Env) != "1")
@@ -346,6 +392,8 @@ TEST_F(VecmathTest, F32ExhaustiveWhenAsked) {
       for (uint32_t I = 0; I < X.size(); ++I)
         X[I] = fromBits<float>(static_cast<uint32_t>(Chunk << 24) | I);
       sweep(apply<float>(C), C, X, W);
+      if (C.Op == OpCode::Exp && Chunk >= 128) // every negative float
+        checkExpNonPositive(X);
     }
     report(C, W);
   }
