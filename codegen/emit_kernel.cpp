@@ -236,8 +236,7 @@ int KernelEmitter::indexArgument(NodeId Index) const {
           Body.node(Index).Op == OpCode::Broadcast))
     Index = Body.node(Index).Inputs[0];
   int A = ArgPos[Index.Index];
-  return A >= 0 && I.ArgClass[A] == VC::Row && isInteger(dtype(Index)) ? A
-                                                                         : -1;
+  return A >= 0 && I.ArgClass[A] == VC::Row && isInteger(dtype(Index)) ? A : -1;
 }
 
 /// Before the row loop: one loop over the rows per Row argument that a
@@ -254,8 +253,8 @@ void KernelEmitter::checkIndexArguments() {
       continue;
     NodeId Arg = Body.arguments()[A];
     FunctionWriter::Loop L = F.beginLoop("%R", {}, "chk");
-    std::string V = emitCast(F, F.load(dtype(Arg), ArgPtr[A], L.Iv),
-                             dtype(Arg), DType::I64);
+    std::string V = emitCast(F, F.load(dtype(Arg), ArgPtr[A], L.Iv), dtype(Arg),
+                             DType::I64);
     std::string Bad = F.tmp("oob");
     F.emit(Bad + " = icmp uge i64 " + V + ", %K");
     emitCheck(F, "%state", Bad, kStatusIndexOutOfRange, site(Id), V, "%K");
@@ -642,7 +641,8 @@ void KernelEmitter::rowLoop() {
       F.store(dtype(Out), value(Out, E), OutPtr[O], Row);
   }
   InRowLoop = false;
-  bool RowReduces = std::find(Acc.begin(), Acc.end(), AccKind::Row) != Acc.end();
+  bool RowReduces =
+      std::find(Acc.begin(), Acc.end(), AccKind::Row) != Acc.end();
   if (RowChecks == 0 && RowReduces && I.K.isConstant() &&
       I.K.constant() <= kMaxUnrolledK)
     L.Metadata = F.loopMetadata("!{!\"llvm.loop.unroll.count\", i32 2}");

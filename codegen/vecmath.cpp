@@ -316,8 +316,8 @@ V expNonPositiveCore(Writer &W, V X) {
   const TypeInfo &T = W.Ty;
   Reduced Red =
       reduce(W, W.selF(W.fcmp("olt", X, W.fc(T.ExpLo)), W.fc(T.ExpLo), X));
-  V Pow = W.real(
-      W.iadd(W.shl(Red.Bits, W.ic(T.MantBits)), W.ic((T.Bias + 64) << T.MantBits)));
+  V Pow = W.real(W.iadd(W.shl(Red.Bits, W.ic(T.MantBits)),
+                        W.ic((T.Bias + 64) << T.MantBits)));
   return W.fmul(W.fmul(expKernel(W, Red), Pow), W.fc(0x1p-64));
 }
 

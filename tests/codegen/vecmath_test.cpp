@@ -9,9 +9,10 @@
 // (the exp reduction's switches of n, powers of two, sqrt(2) multiples, the
 // clamps) with neighbours. netjit.expneg must equal netjit.exp bit for bit
 // on every input <= 0 or NaN. NETJIT_EXHAUSTIVE=1 runs all 2^32 floats and
-// 2^28 doubles. Special values are compared exactly (signed zeros included). The
-// O3 IR of each loop must be full-width vector code with no calls, and
-// NETJIT_VECMATH_BENCH=1 prints throughput against glibc's scalar functions.
+// 2^28 doubles. Special values are compared exactly (signed zeros
+// included). The O3 IR of each loop must be full-width vector code with no
+// calls, and NETJIT_VECMATH_BENCH=1 prints throughput against glibc's scalar
+// functions.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/jit.h"
@@ -196,21 +197,22 @@ protected:
   }
   /// netjit.expneg on the inputs of X that are <= 0 or NaN must give
   /// netjit.exp's bits; returns how many it checked.
-  template <class T> static size_t checkExpNonPositive(const std::vector<T> &X) {
+  template <class T>
+  static size_t checkExpNonPositive(const std::vector<T> &X) {
     std::vector<T> In;
     for (T V : X)
       if (!(V > 0))
         In.push_back(V);
     std::vector<T> Want(In.size()), Got(In.size());
     int64_t N = static_cast<int64_t>(In.size());
-    apply<T>(*caseFor(OpCode::Exp))(In.data(), Want.data(), N);
+    apply<T> (*caseFor(OpCode::Exp))(In.data(), Want.data(), N);
     applyExpNonPositive<T>()(In.data(), Got.data(), N);
     using B = typename Traits<T>::Bits;
     size_t Bad = 0;
     for (size_t I = 0; I < In.size(); ++I) {
-      bool Same = std::isnan(Want[I]) ? std::isnan(Got[I])
-                                      : std::bit_cast<B>(Got[I]) ==
-                                            std::bit_cast<B>(Want[I]);
+      bool Same = std::isnan(Want[I])
+                      ? std::isnan(Got[I])
+                      : std::bit_cast<B>(Got[I]) == std::bit_cast<B>(Want[I]);
       if (!Same && Bad++ < 5)
         ADD_FAILURE() << "expneg(" << In[I] << ") = " << Got[I]
                       << ", exp gives " << Want[I];
