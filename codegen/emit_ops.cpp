@@ -1,11 +1,12 @@
 //===- emit_ops.cpp - Scalar LLVM IR for netjit's elementwise ops
 //-----------===//
 //
-// One switch over the elementwise ops of ops.def (no default case, so a new
-// op fails to build until it has a lowering). Every sequence reproduces the
-// interpreter's scalar code (runtime/interpreter_elementwise.cpp) without
-// fast-math flags, so results agree bit for bit except where the math
-// functions differ (emitMath); the selects keep NaN semantics explicit.
+// emitElementwise() dispatches on the elementwise families of ops.def
+// (isUnaryMath, isBinaryMath, kComparison) and the other elementwise ops; an
+// op of a family without a lowering here reaches emitMath, which rejects it.
+// Every sequence reproduces the interpreter's scalar code (ir/scalar_ops.h)
+// without fast-math flags, so results agree bit for bit except where the
+// math functions differ (emitMath); the selects keep NaN semantics explicit.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/emit_ops.h"
@@ -228,40 +229,6 @@ OpValue emitElementwise(FunctionWriter &F, const Node &N,
     return {Ops[0], ""};
   case OpCode::Cast:
     return {emitCast(F, Ops[0], OpTypes[0], T), ""};
-  case OpCode::Neg:
-  case OpCode::Abs:
-  case OpCode::Sign:
-  case OpCode::Exp:
-  case OpCode::Log:
-  case OpCode::Log1p:
-  case OpCode::Expm1:
-  case OpCode::Sqrt:
-  case OpCode::Rsqrt:
-  case OpCode::Square:
-  case OpCode::Tanh:
-  case OpCode::Sigmoid:
-  case OpCode::Softplus:
-  case OpCode::Relu:
-  case OpCode::Not:
-    return {unary(F, N.Op, T, Ops[0]), ""};
-  case OpCode::Add:
-  case OpCode::Sub:
-  case OpCode::Mul:
-  case OpCode::Div:
-  case OpCode::Pow:
-  case OpCode::Maximum:
-  case OpCode::Minimum:
-  case OpCode::Xlogy:
-  case OpCode::And:
-  case OpCode::Or:
-    return arithmetic(F, N.Op, T, Ops[0], Ops[1]);
-  case OpCode::Eq:
-  case OpCode::Ne:
-  case OpCode::Lt:
-  case OpCode::Le:
-  case OpCode::Gt:
-  case OpCode::Ge:
-    return {compare(F, N.Op, OpTypes[0], Ops[0], Ops[1]), ""};
   case OpCode::Select:
     return {select(F, Ops[0], T, Ops[1], Ops[2]), ""};
   case OpCode::Clip:
@@ -270,6 +237,12 @@ OpValue emitElementwise(FunctionWriter &F, const Node &N,
   default:
     break;
   }
+  if (isUnaryMath(N.Op))
+    return {unary(F, N.Op, T, Ops[0]), ""};
+  if (isBinaryMath(N.Op))
+    return arithmetic(F, N.Op, T, Ops[0], Ops[1]);
+  if (hasTrait(N.Op, kComparison))
+    return {compare(F, N.Op, OpTypes[0], Ops[0], Ops[1]), ""};
   NJ_CHECK(false,
            "emitElementwise: '" << opName(N.Op) << "' is not elementwise");
   return {};

@@ -41,4 +41,30 @@ int opArity(OpCode Op);
 uint32_t opTraits(OpCode Op);
 inline bool hasTrait(OpCode Op, OpTrait T) { return (opTraits(Op) & T) != 0; }
 
+// The elementwise families of ops.def; the third, eq ... ge (a bool result
+// by scalar::compare), is the ops with trait kComparison. Cast,
+// stop_gradient, select and clip are elementwise but in no family.
+
+/// neg ... not: one operand, computed per element by scalar::unary.
+constexpr bool isUnaryMath(OpCode Op) {
+  switch (Op) {
+#define UNARY_MATH_OP(Name, Mnemonic, Traits) case OpCode::Name:
+#include "ir/ops.def"
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// add ... or: two operands, computed per element by scalar::arithmetic.
+constexpr bool isBinaryMath(OpCode Op) {
+  switch (Op) {
+#define BINARY_MATH_OP(Name, Mnemonic, Traits) case OpCode::Name:
+#include "ir/ops.def"
+    return true;
+  default:
+    return false;
+  }
+}
+
 } // namespace netjit

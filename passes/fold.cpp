@@ -23,12 +23,12 @@ std::optional<Bytes> foldElementwise(OpCode Op, const Attrs &A,
   int64_t N = product(staticShape(R.Dims));
   Bytes Out = zeros(R);
   DType OperandType = In.back().Type->Dtype; // select's cond is operand 0
-  return visitType(OperandType, [&](auto Tag) -> std::optional<Bytes> {
+  return visitDType(OperandType, [&](auto Tag) -> std::optional<Bytes> {
     using T = decltype(Tag);
     auto At = [&](size_t K, int64_t I) { return load<T>(*In[K].Value, I); };
     for (int64_t I = 0; I < N; ++I) {
       if (Op == OpCode::Cast) {
-        visitType(R.Dtype, [&](auto ToTag) {
+        visitDType(R.Dtype, [&](auto ToTag) {
           store(Out, I, scalar::convert<decltype(ToTag)>(At(0, I)));
           return 0;
         });
@@ -64,20 +64,6 @@ std::vector<int64_t> staticShape(const Shape &S) {
   for (const Dim &D : S)
     Out.push_back(D.constant());
   return Out;
-}
-
-int64_t product(const std::vector<int64_t> &Shape) {
-  int64_t N = 1;
-  for (int64_t D : Shape)
-    N *= D;
-  return N;
-}
-
-std::vector<int64_t> stridesOf(const std::vector<int64_t> &Shape) {
-  std::vector<int64_t> Strides(Shape.size(), 1);
-  for (size_t D = Shape.size(); D-- > 1;)
-    Strides[D - 1] = Strides[D] * Shape[D];
-  return Strides;
 }
 
 Bytes zeros(const TensorType &T) {

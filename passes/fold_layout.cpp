@@ -1,98 +1,17 @@
 //===- fold_layout.cpp - Folding reductions, argmax and layout ops --------===//
 //
-// Mirrors runtime/interpreter_reduce.cpp and interpreter_layout.cpp. Float
-// reductions accumulate in double, visiting the operand in C order, and
-// round once to the dtype (so the fold gives the interpreter's bits, not
-// just a close value); integer reductions wrap in 64 bits. Layout ops move
-// bytes. Attributes that name dims must be constant here; anything the
-// interpreter would reject at run time (a slice out of range, argmax over an
-// empty axis) is left unfolded.
+// Mirrors runtime/interpreter_reduce.cpp and interpreter_layout.cpp. The
+// reductions and argmax are the interpreter's own loops (ir/strided.h) over
+// the constant's bytes, so the fold gives the interpreter's bits, not just a
+// close value. Layout ops move bytes. Attributes that name dims must be
+// constant here; anything the interpreter would reject at run time (a slice
+// out of range, argmax over an empty axis) is left unfolded.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/fold_kernels.h"
 
-#include <cmath>
-#include <limits>
-
 namespace netjit::fold {
 namespace {
-
-double maxNaN(double A, double B) { return std::isnan(A) || A > B ? A : B; }
-double minNaN(double A, double B) { return std::isnan(A) || A < B ? A : B; }
-
-/// Output offsets of each input element (0 on reduced axes) and the number
-/// of elements reduced into each output (interp::reducedStrides).
-std::vector<int64_t> reducedStrides(const std::vector<int64_t> &Shape,
-                                    const std::vector<int64_t> &Axes,
-                                    int64_t &Count) {
-  std::vector<int64_t> Kept = Shape;
-  Count = 1;
-  for (int64_t Ax : Axes) {
-    Count *= Shape[Ax];
-    Kept[Ax] = 1;
-  }
-  std::vector<int64_t> Strides = stridesOf(Kept);
-  for (int64_t Ax : Axes)
-    Strides[Ax] = 0;
-  return Strides;
-}
-
-template <class T>
-Bytes floatReduction(OpCode Op, const std::vector<int64_t> &Shape,
-                     const std::vector<int64_t> &Strides, int64_t Count,
-                     const Bytes &In, const TensorType &R) {
-  const double Inf = std::numeric_limits<double>::infinity();
-  bool UsesMax = Op == OpCode::Max || Op == OpCode::LogSumExp;
-  double Init = UsesMax ? -Inf : Op == OpCode::Min ? Inf : 0.0;
-  Bytes Out = zeros(R);
-  std::vector<double> Acc(static_cast<size_t>(product(staticShape(R.Dims))),
-                          Init);
-  forEachOffset(Shape, Strides, 0, [&](int64_t I, int64_t J) {
-    double V = load<T>(In, I);
-    if (UsesMax)
-      Acc[J] = maxNaN(Acc[J], V);
-    else if (Op == OpCode::Min)
-      Acc[J] = minNaN(Acc[J], V);
-    else
-      Acc[J] += V;
-  });
-  if (Op == OpCode::LogSumExp) {
-    std::vector<double> Sum(Acc.size(), 0.0);
-    forEachOffset(Shape, Strides, 0, [&](int64_t I, int64_t J) {
-      Sum[J] += std::exp(load<T>(In, I) - Acc[J]);
-    });
-    for (size_t J = 0; J < Acc.size(); ++J)
-      if (std::isfinite(Acc[J]))
-        Acc[J] += std::log(Sum[J]);
-  }
-  for (size_t J = 0; J < Acc.size(); ++J)
-    store(Out, J, static_cast<T>(Op == OpCode::Mean ? Acc[J] / Count : Acc[J]));
-  return Out;
-}
-
-template <class T>
-std::optional<Bytes> intReduction(OpCode Op, const std::vector<int64_t> &Shape,
-                                  const std::vector<int64_t> &Strides,
-                                  const Bytes &In, const TensorType &R) {
-  if (Op != OpCode::Sum && Op != OpCode::Max && Op != OpCode::Min)
-    return std::nullopt;
-  T Init = Op == OpCode::Max   ? std::numeric_limits<T>::lowest()
-           : Op == OpCode::Min ? std::numeric_limits<T>::max()
-                               : T(0);
-  std::vector<uint64_t> Acc(static_cast<size_t>(product(staticShape(R.Dims))),
-                            static_cast<uint64_t>(Init));
-  forEachOffset(Shape, Strides, 0, [&](int64_t I, int64_t J) {
-    T X = load<T>(In, I), Cur = static_cast<T>(Acc[J]);
-    if (Op == OpCode::Sum)
-      Acc[J] += static_cast<uint64_t>(X);
-    else if (Op == OpCode::Max ? X > Cur : X < Cur)
-      Acc[J] = static_cast<uint64_t>(X);
-  });
-  Bytes Out = zeros(R);
-  for (size_t J = 0; J < Acc.size(); ++J)
-    store(Out, J, static_cast<T>(Acc[J]));
-  return Out;
-}
 
 /// Every entry of a dim-list attribute, when all are constant.
 std::optional<std::vector<int64_t>> constantDims(const Attrs &A,
@@ -153,20 +72,15 @@ std::optional<Bytes> foldPad(const Attrs &A, const TensorType &R,
 Bytes foldConcat(const Attrs &A, const TensorType &R,
                  std::span<const ConstantRef> In) {
   int64_t Axis = A.getInt("axis");
-  std::vector<int64_t> Shape = staticShape(R.Dims);
-  int64_t Outer = 1, Inner = 1, OutLen = Shape[Axis];
-  for (int64_t D = 0; D < Axis; ++D)
-    Outer *= Shape[D];
-  for (size_t D = Axis + 1; D < Shape.size(); ++D)
-    Inner *= Shape[D];
+  strided::AxisSplit S(staticShape(R.Dims), Axis);
   size_t Size = dtypeSize(R.Dtype);
   Bytes Out = zeros(R);
   int64_t Offset = 0;
   for (const ConstantRef &X : In) {
-    int64_t Len = X.Type->Dims[Axis].constant(), Chunk = Len * Inner;
-    for (int64_t O = 0; O < Outer; ++O)
+    int64_t Len = X.Type->Dims[Axis].constant(), Chunk = Len * S.Inner;
+    for (int64_t O = 0; O < S.Outer; ++O)
       std::memcpy(Out.Data.data() +
-                      (O * OutLen * Inner + Offset * Inner) * Size,
+                      (O * S.Len * S.Inner + Offset * S.Inner) * Size,
                   X.Value->Data.data() + O * Chunk * Size, Chunk * Size);
     Offset += Len;
   }
@@ -199,50 +113,46 @@ Bytes foldMove(OpCode Op, const Attrs &A, const TensorType &R,
 
 std::optional<Bytes> foldReduction(OpCode Op, const Attrs &A,
                                    const TensorType &R, const ConstantRef &X) {
-  std::vector<int64_t> Shape = staticShape(X.Type->Dims);
-  int64_t Count;
-  std::vector<int64_t> Strides =
-      reducedStrides(Shape, A.getInts("axes"), Count);
-  return visitType(X.Type->Dtype, [&](auto Tag) -> std::optional<Bytes> {
+  std::vector<int64_t> Shape = staticShape(X.Type->Dims),
+                       Axes = A.getInts("axes");
+  int64_t OutSize = product(staticShape(R.Dims));
+  return visitDType(X.Type->Dtype, [&](auto Tag) -> std::optional<Bytes> {
     using T = decltype(Tag);
-    if constexpr (std::is_floating_point_v<T>)
-      return floatReduction<T>(Op, Shape, Strides, Count, *X.Value, R);
-    else if constexpr (std::is_same_v<T, bool>)
+    if constexpr (std::is_same_v<T, bool>) {
       return std::nullopt;
-    else
-      return intReduction<T>(Op, Shape, Strides, *X.Value, R);
+    } else {
+      if (!std::is_floating_point_v<T> && Op != OpCode::Sum &&
+          Op != OpCode::Max && Op != OpCode::Min)
+        return std::nullopt; // mean and logsumexp take floats
+      std::vector<T> Values =
+          strided::reduce<T>(Op, Shape, Axes, OutSize,
+                             [&](int64_t I) { return load<T>(*X.Value, I); });
+      Bytes Out = zeros(R);
+      for (size_t J = 0; J < Values.size(); ++J)
+        store(Out, J, Values[J]);
+      return Out;
+    }
   });
 }
 
 std::optional<Bytes> foldArgmax(const Attrs &A, const TensorType &R,
                                 const ConstantRef &X) {
-  std::vector<int64_t> Shape = staticShape(X.Type->Dims);
-  int64_t Axis = A.getInt("axis"), Outer = 1, Len = Shape[Axis], Inner = 1;
-  for (int64_t D = 0; D < Axis; ++D)
-    Outer *= Shape[D];
-  for (size_t D = Axis + 1; D < Shape.size(); ++D)
-    Inner *= Shape[D];
-  if (Len == 0 && Outer * Inner > 0)
+  strided::AxisSplit S(staticShape(X.Type->Dims), A.getInt("axis"));
+  if (S.Len == 0 && S.Outer * S.Inner > 0)
     return std::nullopt; // no index exists: a runtime error
   Bytes Out = zeros(R);
-  return visitType(X.Type->Dtype, [&](auto Tag) -> std::optional<Bytes> {
+  return visitDType(X.Type->Dtype, [&](auto Tag) -> std::optional<Bytes> {
     using T = decltype(Tag);
     if constexpr (std::is_same_v<T, bool>) {
       return std::nullopt;
     } else {
-      for (int64_t O = 0; O < Outer; ++O)
-        for (int64_t I = 0; I < Inner; ++I) {
-          int64_t Row = O * Len * Inner + I, Best = 0;
-          for (int64_t L = 1; L < Len; ++L) {
-            T B = load<T>(*X.Value, Row + Best * Inner),
-              V = load<T>(*X.Value, Row + L * Inner);
-            if constexpr (std::is_floating_point_v<T>)
-              if (std::isnan(B))
-                break; // the first NaN is the maximum, as in numpy
-            if (V > B || (std::is_floating_point_v<T> && V != V))
-              Best = L;
-          }
-          store<int64_t>(Out, O * Inner + I, Best);
+      for (int64_t O = 0; O < S.Outer; ++O)
+        for (int64_t I = 0; I < S.Inner; ++I) {
+          int64_t Row = O * S.Len * S.Inner + I;
+          store<int64_t>(Out, O * S.Inner + I,
+                         strided::argmax<T>(S.Len, [&](int64_t L) {
+                           return load<T>(*X.Value, Row + L * S.Inner);
+                         }));
         }
       return Out;
     }

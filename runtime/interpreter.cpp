@@ -3,10 +3,11 @@
 // evaluate() binds the symbolic dims from the arguments, then walks the live
 // nodes in arena (topological) order, computing each value from its
 // operands' with the kernels of interpreter_*.cpp: one switch over the op
-// table, without a default, says which kernel each op uses. A scan evaluates
-// its body graph once per step with a nested evaluator, a kernel (made by the
-// fuse pass) its body once on its operands. Every value is kept
-// until the end; this is the slow, obvious oracle, not the fast path.
+// table, without a default, says which kernel each op uses (the elementwise
+// families of ops.def by their family macros). A scan evaluates its body
+// graph once per step with a nested evaluator, a kernel (made by the fuse
+// pass) its body once on its operands. Every value is kept until the end;
+// this is the slow, obvious oracle, not the fast path.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/interpreter.h"
@@ -124,39 +125,14 @@ Tensor Evaluator::evalSingle(const NodeContext &C) {
     R.set(0, static_cast<double>(C.dim("dim")));
     return R;
   }
-  case OpCode::Neg:
-  case OpCode::Abs:
-  case OpCode::Sign:
-  case OpCode::Exp:
-  case OpCode::Log:
-  case OpCode::Log1p:
-  case OpCode::Expm1:
-  case OpCode::Sqrt:
-  case OpCode::Rsqrt:
-  case OpCode::Square:
-  case OpCode::Tanh:
-  case OpCode::Sigmoid:
-  case OpCode::Softplus:
-  case OpCode::Relu:
-  case OpCode::Not:
+  // The elementwise families of ops.def, as case labels.
+#define UNARY_MATH_OP(Name, Mnemonic, Traits) case OpCode::Name:
+#include "ir/ops.def"
   case OpCode::StopGradient:
     return evalUnary(C);
-  case OpCode::Add:
-  case OpCode::Sub:
-  case OpCode::Mul:
-  case OpCode::Div:
-  case OpCode::Pow:
-  case OpCode::Maximum:
-  case OpCode::Minimum:
-  case OpCode::Xlogy:
-  case OpCode::And:
-  case OpCode::Or:
-  case OpCode::Eq:
-  case OpCode::Ne:
-  case OpCode::Lt:
-  case OpCode::Le:
-  case OpCode::Gt:
-  case OpCode::Ge:
+#define BINARY_MATH_OP(Name, Mnemonic, Traits) case OpCode::Name:
+#define COMPARISON_OP(Name, Mnemonic, Traits) case OpCode::Name:
+#include "ir/ops.def"
     return evalBinary(C);
   case OpCode::Select:
   case OpCode::Clip:

@@ -43,13 +43,6 @@ std::string shapeText(const std::vector<int64_t> &Shape) {
 
 } // namespace
 
-std::vector<int64_t> stridesOf(const std::vector<int64_t> &Shape) {
-  std::vector<int64_t> Strides(Shape.size(), 1);
-  for (size_t D = Shape.size(); D-- > 1;)
-    Strides[D - 1] = Strides[D] * Shape[D];
-  return Strides;
-}
-
 Tensor evalTranspose(const NodeContext &C) {
   const Tensor &X = C.in(0);
   std::vector<int64_t> Perm = C.N.Attributes.getInts("perm");
@@ -123,23 +116,19 @@ Tensor evalPad(const NodeContext &C) {
 Tensor evalConcat(const NodeContext &C) {
   int64_t Axis = C.N.Attributes.getInt("axis");
   Tensor R = C.result();
-  int64_t Outer = 1, Inner = 1, OutLen = R.shape()[Axis];
-  for (int64_t D = 0; D < Axis; ++D)
-    Outer *= R.shape()[D];
-  for (size_t D = Axis + 1; D < R.rank(); ++D)
-    Inner *= R.shape()[D];
+  strided::AxisSplit S(R.shape(), Axis);
   size_t Size = dtypeSize(R.dtype());
   auto *Dst = static_cast<uint8_t *>(R.raw());
   int64_t Offset = 0;
   for (const Tensor *X : C.In) {
-    int64_t Chunk = X->shape()[Axis] * Inner;
+    int64_t Chunk = X->shape()[Axis] * S.Inner;
     const auto *Src = static_cast<const uint8_t *>(X->raw());
-    for (int64_t O = 0; O < Outer; ++O)
-      std::memcpy(Dst + (O * OutLen * Inner + Offset * Inner) * Size,
+    for (int64_t O = 0; O < S.Outer; ++O)
+      std::memcpy(Dst + (O * S.Len * S.Inner + Offset * S.Inner) * Size,
                   Src + O * Chunk * Size, Chunk * Size);
     Offset += X->shape()[Axis];
   }
-  NJ_CHECK(Offset == OutLen, "concat lengths");
+  NJ_CHECK(Offset == S.Len, "concat lengths");
   return R;
 }
 

@@ -7,124 +7,40 @@
 // integers), and argmax is an error because no index exists. softmax,
 // log_softmax, logsumexp and softmax_xent subtract the maximum before
 // exponentiating; softmax_xent(z, label) = logsumexp(z) - z[label] per row.
+// The reduction and argmax loops are ir/strided.h's, shared with constant
+// folding.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/interpreter_kernels.h"
 #include "runtime/philox.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
 
 namespace netjit::interp {
-namespace {
 
-double maxNaN(double A, double B) { return std::isnan(A) || A > B ? A : B; }
-double minNaN(double A, double B) { return std::isnan(A) || A < B ? A : B; }
-
-/// The offsets of an input element in the reduced output (0 on reduced
-/// axes), and the number of elements reduced into each output.
-std::vector<int64_t> reducedStrides(const std::vector<int64_t> &Shape,
-                                    const std::vector<int64_t> &Axes,
-                                    int64_t &Count) {
-  std::vector<int64_t> Kept = Shape;
-  Count = 1;
-  for (int64_t A : Axes) {
-    Count *= Shape[A];
-    Kept[A] = 1;
-  }
-  std::vector<int64_t> Strides = stridesOf(Kept);
-  for (int64_t A : Axes)
-    Strides[A] = 0;
-  return Strides;
-}
-
-template <class T> Tensor floatReduction(const NodeContext &C) {
-  const Tensor &X = C.in(0);
-  int64_t Count;
-  std::vector<int64_t> Strides =
-      reducedStrides(X.shape(), C.N.Attributes.getInts("axes"), Count);
-  Tensor R = C.result();
-  OpCode Op = C.N.Op;
-  const double Inf = std::numeric_limits<double>::infinity();
-  bool UsesMax = Op == OpCode::Max || Op == OpCode::LogSumExp;
-  double Init = UsesMax ? -Inf : Op == OpCode::Min ? Inf : 0.0;
-  std::vector<double> Acc(static_cast<size_t>(R.numel()), Init);
-  const T *In = X.data<T>();
-  forEachOffset(X.shape(), Strides, 0, [&](int64_t I, int64_t J) {
-    double V = In[I];
-    if (UsesMax)
-      Acc[J] = maxNaN(Acc[J], V);
-    else if (Op == OpCode::Min)
-      Acc[J] = minNaN(Acc[J], V);
-    else
-      Acc[J] += V;
-  });
-  if (Op == OpCode::LogSumExp) {
-    std::vector<double> Sum(Acc.size(), 0.0);
-    forEachOffset(X.shape(), Strides, 0, [&](int64_t I, int64_t J) {
-      Sum[J] += std::exp(In[I] - Acc[J]);
-    });
-    for (size_t J = 0; J < Acc.size(); ++J)
-      if (std::isfinite(Acc[J]))
-        Acc[J] += std::log(Sum[J]);
-  }
-  T *Out = R.data<T>();
-  for (size_t J = 0; J < Acc.size(); ++J)
-    Out[J] = static_cast<T>(Op == OpCode::Mean ? Acc[J] / Count : Acc[J]);
-  return R;
-}
-
-template <class T> Tensor intReduction(const NodeContext &C) {
-  const Tensor &X = C.in(0);
-  int64_t Count;
-  std::vector<int64_t> Strides =
-      reducedStrides(X.shape(), C.N.Attributes.getInts("axes"), Count);
-  Tensor R = C.result();
-  OpCode Op = C.N.Op;
-  NJ_CHECK(Op == OpCode::Sum || Op == OpCode::Max || Op == OpCode::Min,
-           opName(Op) << " on integers");
-  T Init = Op == OpCode::Max   ? std::numeric_limits<T>::lowest()
-           : Op == OpCode::Min ? std::numeric_limits<T>::max()
-                               : T(0);
-  std::vector<uint64_t> Acc(static_cast<size_t>(R.numel()),
-                            static_cast<uint64_t>(Init));
-  const T *In = X.data<T>();
-  forEachOffset(X.shape(), Strides, 0, [&](int64_t I, int64_t J) {
-    T Cur = static_cast<T>(Acc[J]);
-    if (Op == OpCode::Sum)
-      Acc[J] += static_cast<uint64_t>(In[I]);
-    else if (Op == OpCode::Max ? In[I] > Cur : In[I] < Cur)
-      Acc[J] = static_cast<uint64_t>(In[I]);
-  });
-  T *Out = R.data<T>();
-  for (size_t J = 0; J < Acc.size(); ++J)
-    Out[J] = static_cast<T>(Acc[J]);
-  return R;
-}
-
-/// The sizes before, along and after Axis.
-struct AxisSplit {
-  int64_t Outer = 1, Len, Inner = 1;
-  AxisSplit(const std::vector<int64_t> &Shape, int64_t Axis)
-      : Len(Shape[Axis]) {
-    for (int64_t D = 0; D < Axis; ++D)
-      Outer *= Shape[D];
-    for (size_t D = Axis + 1; D < Shape.size(); ++D)
-      Inner *= Shape[D];
-  }
-};
-
-} // namespace
+using strided::AxisSplit;
+using strided::maxNaN;
 
 Tensor evalReduction(const NodeContext &C) {
-  return visitNumeric(C.N.Type.Dtype, [&](auto Tag) {
+  const Tensor &X = C.in(0);
+  std::vector<int64_t> Axes = C.N.Attributes.getInts("axes");
+  OpCode Op = C.N.Op;
+  Tensor R = C.result();
+  visitNumeric(C.N.Type.Dtype, [&](auto Tag) {
     using T = decltype(Tag);
-    if constexpr (std::is_floating_point_v<T>)
-      return floatReduction<T>(C);
-    else
-      return intReduction<T>(C);
+    NJ_CHECK(std::is_floating_point_v<T> || Op == OpCode::Sum ||
+                 Op == OpCode::Max || Op == OpCode::Min,
+             opName(Op) << " on integers");
+    const T *In = X.data<T>();
+    std::vector<T> Values = strided::reduce<T>(
+        Op, X.shape(), Axes, R.numel(), [In](int64_t I) { return In[I]; });
+    std::copy(Values.begin(), Values.end(), R.data<T>());
+    return 0;
   });
+  return R;
 }
 
 Tensor evalArgmax(const NodeContext &C) {
@@ -140,16 +56,8 @@ Tensor evalArgmax(const NodeContext &C) {
     for (int64_t O = 0; O < S.Outer; ++O)
       for (int64_t I = 0; I < S.Inner; ++I) {
         const T *Row = In + O * S.Len * S.Inner + I;
-        int64_t Best = 0;
-        for (int64_t L = 1; L < S.Len; ++L) {
-          T B = Row[Best * S.Inner], V = Row[L * S.Inner];
-          if constexpr (std::is_floating_point_v<T>)
-            if (std::isnan(B))
-              break; // the first NaN is the maximum, as in numpy
-          if (V > B || (std::is_floating_point_v<T> && V != V))
-            Best = L;
-        }
-        Out[O * S.Inner + I] = Best;
+        Out[O * S.Inner + I] = strided::argmax<T>(
+            S.Len, [&](int64_t L) { return Row[L * S.Inner]; });
       }
     return 0;
   });
