@@ -121,9 +121,10 @@ TEST(PipelineTest, MlpClassifierGradientIsSoftmaxMinusOneHot) {
   }
   ASSERT_TRUE(Delta.valid()) << "no softmax(logits) - one_hot(labels)\n"
                              << printGraph(G);
-  for (const Output &O : G.outputs())
+  for (const Output &O : G.outputs()) {
     if (O.Name != "loss")
       EXPECT_TRUE(dependsOn(G, O.Value, Delta)) << O.Name;
+  }
 }
 
 //===----------------------------------------------------------------------===//
