@@ -18,6 +18,12 @@ foreach(_lib ${_netjit_exported})
   set_target_properties(${_lib} PROPERTIES EXPORT_NAME ${_short})
   target_include_directories(${_lib} INTERFACE
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/netjit>)
+  # Instrumented libraries need the sanitizer runtimes in whatever links
+  # them: an installed sanitizer build passes its link flags on.
+  if(NETJIT_SANITIZE)
+    target_link_options(${_lib} INTERFACE
+      $<INSTALL_INTERFACE:-fsanitize=address,undefined>)
+  endif()
 endforeach()
 
 install(TARGETS ${_netjit_exported} EXPORT netjitTargets
