@@ -31,6 +31,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/compile_cache.h"
 #include "codegen/compiled_impl.h"
+#include "runtime/bytes.h"
 
 #include "ir/error.h"
 #include "ir/printer.h"
@@ -351,15 +352,8 @@ TrimSchedule &trimSchedule() {
 // Entry encoding
 //===----------------------------------------------------------------------===//
 
-void putU64(std::string &Out, uint64_t V) {
-  for (int I = 0; I < 8; ++I)
-    Out += static_cast<char>((V >> (8 * I)) & 0xff);
-}
-
-void putU32(std::string &Out, uint32_t V) {
-  for (int I = 0; I < 4; ++I)
-    Out += static_cast<char>((V >> (8 * I)) & 0xff);
-}
+void putU64(std::string &Out, uint64_t V) { appendLittleEndian(Out, V, 8); }
+void putU32(std::string &Out, uint32_t V) { appendLittleEndian(Out, V, 4); }
 
 void putString(std::string &Out, std::string_view S) {
   putU64(Out, S.size());
@@ -370,24 +364,13 @@ void putString(std::string &Out, std::string_view S) {
 class Reader {
 public:
   explicit Reader(std::string_view Bytes) : Bytes(Bytes) {}
-  bool u64(uint64_t &V) {
-    if (Bytes.size() - Pos < 8)
+  bool u64(uint64_t &V) { return little(V); }
+  bool u32(uint32_t &V) { return little(V); }
+  template <class T> bool little(T &V) {
+    if (Bytes.size() - Pos < sizeof(T))
       return false;
-    V = 0;
-    for (int I = 0; I < 8; ++I)
-      V |= static_cast<uint64_t>(static_cast<uint8_t>(Bytes[Pos + I]))
-           << (8 * I);
-    Pos += 8;
-    return true;
-  }
-  bool u32(uint32_t &V) {
-    if (Bytes.size() - Pos < 4)
-      return false;
-    V = 0;
-    for (int I = 0; I < 4; ++I)
-      V |= static_cast<uint32_t>(static_cast<uint8_t>(Bytes[Pos + I]))
-           << (8 * I);
-    Pos += 4;
+    V = static_cast<T>(readLittleEndian(Bytes.data() + Pos, sizeof(T)));
+    Pos += sizeof(T);
     return true;
   }
   bool bytes(size_t N, std::string_view &Out) {

@@ -15,12 +15,12 @@
 #include "frontend/model_file_impl.h"
 
 #include "ir/error.h"
+#include "runtime/bytes.h"
 #include "runtime/data_io.h"
 
 #include <bit>
 #include <charconv>
 #include <cstdio>
-#include <zlib.h>
 
 namespace netjit {
 
@@ -35,29 +35,6 @@ constexpr size_t kHeaderSize = 32, kCrcSize = 4;
 
 [[noreturn]] void fail(std::string_view Source, const std::string &Problem) {
   throw RuntimeError(std::string(Source) + ": " + Problem);
-}
-
-uint32_t crcOf(std::string_view Bytes) {
-  uLong Crc = crc32(0L, Z_NULL, 0);
-  for (size_t Done = 0; Done < Bytes.size();) {
-    size_t Chunk = std::min<size_t>(Bytes.size() - Done, 1u << 30);
-    Crc = crc32(Crc, reinterpret_cast<const Bytef *>(Bytes.data() + Done),
-                static_cast<uInt>(Chunk));
-    Done += Chunk;
-  }
-  return static_cast<uint32_t>(Crc);
-}
-
-void putLe(std::string &Out, uint64_t V, size_t Bytes) {
-  for (size_t I = 0; I < Bytes; ++I)
-    Out += static_cast<char>((V >> (8 * I)) & 0xff);
-}
-
-uint64_t getLe(std::string_view B, size_t At, size_t Bytes) {
-  uint64_t V = 0;
-  for (size_t I = 0; I < Bytes; ++I)
-    V |= uint64_t(static_cast<uint8_t>(B[At + I])) << (8 * I);
-  return V;
 }
 
 std::string hex32(uint32_t V) {
@@ -525,16 +502,16 @@ std::string serializeModel(const Network &Net, const Regularizers &R,
     Total += Net.paramValues().at(P).nbytes();
   std::string Out(kMagic, sizeof kMagic);
   Out.reserve(Total);
-  putLe(Out, Version, 4);
-  putLe(Out, 0, 4); // flags
-  putLe(Out, Total, 8);
-  putLe(Out, Text.size(), 8);
+  appendLittleEndian(Out, Version, 4);
+  appendLittleEndian(Out, 0, 4); // flags
+  appendLittleEndian(Out, Total, 8);
+  appendLittleEndian(Out, Text.size(), 8);
   Out += Text;
   for (const std::string &P : Net.params()) {
     const Tensor &V = Net.paramValues().at(P);
     Out.append(static_cast<const char *>(V.raw()), V.nbytes());
   }
-  putLe(Out, crcOf(Out), 4);
+  appendLittleEndian(Out, crc32Of(Out), 4);
   return Out;
 }
 
@@ -554,7 +531,7 @@ ModelFile parseModelFile(std::string_view Bytes, std::string_view Source) {
     fail(Source, "truncated model file: " + std::to_string(Bytes.size()) +
                      " bytes, the header alone needs " +
                      std::to_string(kHeaderSize + kCrcSize));
-  uint64_t Declared = getLe(Bytes, 16, 8);
+  uint64_t Declared = readLittleEndian(Bytes.data() + 16, 8);
   if (Declared != Bytes.size())
     fail(Source, std::string(Bytes.size() < Declared
                                  ? "truncated model file"
@@ -563,22 +540,23 @@ ModelFile parseModelFile(std::string_view Bytes, std::string_view Source) {
                      " bytes, the file has " + std::to_string(Bytes.size()) +
                      " (or the header is corrupt)");
   size_t Body = Bytes.size() - kCrcSize;
-  uint32_t Stored = static_cast<uint32_t>(getLe(Bytes, Body, 4));
-  uint32_t Actual = crcOf(Bytes.substr(0, Body));
+  uint32_t Stored =
+      static_cast<uint32_t>(readLittleEndian(Bytes.data() + Body, 4));
+  uint32_t Actual = crc32Of(Bytes.substr(0, Body));
   if (Stored != Actual)
     fail(Source, "checksum mismatch (stored " + hex32(Stored) +
                      ", computed " + hex32(Actual) + "): the file is corrupt");
-  uint64_t Version = getLe(Bytes, 8, 4);
+  uint64_t Version = readLittleEndian(Bytes.data() + 8, 4);
   if (Version == 0 || Version > kModelFormatVersion)
     fail(Source, "model format version " + std::to_string(Version) +
                      (Version ? " is newer than this netjit reads (up to " +
                                     std::to_string(kModelFormatVersion) +
                                     "); load it with a newer netjit"
                               : " is invalid"));
-  if (uint64_t Flags = getLe(Bytes, 12, 4))
+  if (uint64_t Flags = readLittleEndian(Bytes.data() + 12, 4))
     fail(Source, "unknown flags " + hex32(static_cast<uint32_t>(Flags)) +
                      " in the header");
-  uint64_t TextSize = getLe(Bytes, 24, 8);
+  uint64_t TextSize = readLittleEndian(Bytes.data() + 24, 8);
   if (TextSize > Body - kHeaderSize)
     fail(Source, "the architecture text (" + std::to_string(TextSize) +
                      " bytes) runs past the end of the file");

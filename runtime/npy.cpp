@@ -15,6 +15,7 @@
 #include "runtime/data_io.h"
 
 #include "ir/error.h"
+#include "runtime/bytes.h"
 
 #include <bit>
 #include <cerrno>
@@ -250,12 +251,6 @@ void transposeFromFortran(const uint8_t *Src, Tensor &Out) {
   }
 }
 
-uint32_t readLittle(const uint8_t *P, size_t Bytes) {
-  uint32_t V = 0;
-  for (size_t I = 0; I < Bytes; ++I)
-    V |= static_cast<uint32_t>(P[I]) << (8 * I);
-  return V;
-}
 
 /// Checks the magic and the version, parses the header dict and sets
 /// DataStart to the offset of the first element.
@@ -272,7 +267,7 @@ NpyHeader parseHeader(std::string_view Bytes, std::string_view Source,
   size_t LenBytes = Major == 1 ? 2 : 4;
   if (Bytes.size() < 8 + LenBytes)
     fail(Source, "truncated .npy preamble");
-  uint64_t HeaderLen = readLittle(P + 8, LenBytes);
+  uint64_t HeaderLen = readLittleEndian(P + 8, LenBytes);
   if (8 + LenBytes + HeaderLen > Bytes.size())
     fail(Source, "truncated header: it declares " + std::to_string(HeaderLen) +
                      " bytes but the file has " +

@@ -16,6 +16,7 @@
 #include "runtime/data_io.h"
 
 #include "ir/error.h"
+#include "runtime/bytes.h"
 #include "runtime/npy.h"
 
 #include <climits>
@@ -30,13 +31,6 @@ namespace {
   throw RuntimeError(std::string(Source) + ": " + Problem);
 }
 
-/// Little-endian fields of a byte range, bounds-checked by the caller.
-uint64_t le(const uint8_t *P, size_t Bytes) {
-  uint64_t V = 0;
-  for (size_t I = 0; I < Bytes; ++I)
-    V |= uint64_t(P[I]) << (8 * I);
-  return V;
-}
 
 constexpr uint32_t kLocalSig = 0x04034b50, kCentralSig = 0x02014b50,
                    kEndSig = 0x06054b50, kEnd64Sig = 0x06064b50,
@@ -57,9 +51,11 @@ public:
 
   std::vector<Entry> centralDirectory() {
     size_t End = findEnd();
-    uint64_t Count = le(P + End + 10, 2), CdSize = le(P + End + 12, 4),
-             CdOffset = le(P + End + 16, 4);
-    if (le(P + End + 4, 2) != 0 || le(P + End + 6, 2) != 0)
+    uint64_t Count = readLittleEndian(P + End + 10, 2),
+             CdSize = readLittleEndian(P + End + 12, 4),
+             CdOffset = readLittleEndian(P + End + 16, 4);
+    if (readLittleEndian(P + End + 4, 2) != 0 ||
+        readLittleEndian(P + End + 6, 2) != 0)
       fail(Source, "multi-disk zip archives are not supported");
     if (Count == 0xFFFF || CdSize == 0xFFFFFFFF || CdOffset == 0xFFFFFFFF)
       readZip64End(End, Count, CdSize, CdOffset);
@@ -67,19 +63,21 @@ public:
     std::vector<Entry> Entries;
     uint64_t Pos = CdOffset, Limit = CdOffset + CdSize;
     for (uint64_t I = 0; I < Count; ++I) {
-      if (Pos > Limit || Limit - Pos < 46 || le(P + Pos, 4) != kCentralSig)
+      if (Pos > Limit || Limit - Pos < 46 ||
+          readLittleEndian(P + Pos, 4) != kCentralSig)
         fail(Source, "corrupt zip central directory (entry " +
                          std::to_string(I + 1) + " of " +
                          std::to_string(Count) + ")");
       Entry E;
-      E.Flags = static_cast<uint16_t>(le(P + Pos + 8, 2));
-      E.Method = static_cast<uint16_t>(le(P + Pos + 10, 2));
-      E.Crc = static_cast<uint32_t>(le(P + Pos + 16, 4));
-      E.Compressed = le(P + Pos + 20, 4);
-      E.Size = le(P + Pos + 24, 4);
-      uint64_t NameLen = le(P + Pos + 28, 2), ExtraLen = le(P + Pos + 30, 2),
-               CommentLen = le(P + Pos + 32, 2);
-      E.LocalOffset = le(P + Pos + 42, 4);
+      E.Flags = static_cast<uint16_t>(readLittleEndian(P + Pos + 8, 2));
+      E.Method = static_cast<uint16_t>(readLittleEndian(P + Pos + 10, 2));
+      E.Crc = static_cast<uint32_t>(readLittleEndian(P + Pos + 16, 4));
+      E.Compressed = readLittleEndian(P + Pos + 20, 4);
+      E.Size = readLittleEndian(P + Pos + 24, 4);
+      uint64_t NameLen = readLittleEndian(P + Pos + 28, 2),
+               ExtraLen = readLittleEndian(P + Pos + 30, 2),
+               CommentLen = readLittleEndian(P + Pos + 32, 2);
+      E.LocalOffset = readLittleEndian(P + Pos + 42, 4);
       uint64_t Record = 46 + NameLen + ExtraLen + CommentLen;
       if (Limit - Pos < Record)
         fail(Source, "corrupt zip central directory (entry " +
@@ -99,10 +97,11 @@ public:
       fail(Source, Where + " is encrypted");
     need(E.LocalOffset, 30, Where + "'s local header");
     const uint8_t *L = P + E.LocalOffset;
-    if (le(L, 4) != kLocalSig)
+    if (readLittleEndian(L, 4) != kLocalSig)
       fail(Source, Where + ": no local header at offset " +
                        std::to_string(E.LocalOffset));
-    uint64_t NameLen = le(L + 26, 2), ExtraLen = le(L + 28, 2);
+    uint64_t NameLen = readLittleEndian(L + 26, 2),
+             ExtraLen = readLittleEndian(L + 28, 2);
     need(E.LocalOffset + 30, NameLen + ExtraLen, Where + "'s local header");
     if (std::string_view(Bytes.data() + E.LocalOffset + 30, NameLen) != E.Name)
       fail(Source, Where + ": the local header names another file");
@@ -124,14 +123,7 @@ public:
                        std::to_string(E.Method) +
                        " (netjit reads stored (0) and deflated (8) entries)");
     }
-    uLong Crc = crc32(0L, Z_NULL, 0);
-    for (size_t Done = 0; Done < Out.size();) {
-      size_t Chunk = std::min<size_t>(Out.size() - Done, 1u << 30);
-      Crc = crc32(Crc, reinterpret_cast<const Bytef *>(Out.data() + Done),
-                  static_cast<uInt>(Chunk));
-      Done += Chunk;
-    }
-    if (static_cast<uint32_t>(Crc) != E.Crc)
+    if (crc32Of(Out) != E.Crc)
       fail(Source, Where + " fails its CRC-32 check (the archive is corrupt)");
     return Out;
   }
@@ -154,8 +146,8 @@ private:
                        std::to_string(Bytes.size()) + " bytes is too short");
     size_t Lowest = Bytes.size() >= 22 + 65535 ? Bytes.size() - 22 - 65535 : 0;
     for (size_t Pos = Bytes.size() - 22 + 1; Pos-- > Lowest;)
-      if (le(P + Pos, 4) == kEndSig && Pos + 22 + le(P + Pos + 20, 2) ==
-                                           Bytes.size())
+      if (readLittleEndian(P + Pos, 4) == kEndSig &&
+          Pos + 22 + readLittleEndian(P + Pos + 20, 2) == Bytes.size())
         return Pos;
     if (Bytes.substr(0, 4) == "PK\x03\x04")
       fail(Source, "truncated zip archive: no end-of-central-directory "
@@ -166,17 +158,17 @@ private:
 
   void readZip64End(size_t End, uint64_t &Count, uint64_t &CdSize,
                     uint64_t &CdOffset) const {
-    if (End < 20 || le(P + End - 20, 4) != kLocator64Sig)
+    if (End < 20 || readLittleEndian(P + End - 20, 4) != kLocator64Sig)
       fail(Source, "corrupt zip archive: saturated directory fields but no "
                    "zip64 locator");
-    uint64_t At = le(P + End - 20 + 8, 8);
+    uint64_t At = readLittleEndian(P + End - 20 + 8, 8);
     need(At, 56, "the zip64 end-of-central-directory record");
-    if (le(P + At, 4) != kEnd64Sig)
+    if (readLittleEndian(P + At, 4) != kEnd64Sig)
       fail(Source, "corrupt zip archive: no zip64 end record at offset " +
                        std::to_string(At));
-    Count = le(P + At + 32, 8);
-    CdSize = le(P + At + 40, 8);
-    CdOffset = le(P + At + 48, 8);
+    Count = readLittleEndian(P + At + 32, 8);
+    CdSize = readLittleEndian(P + At + 40, 8);
+    CdOffset = readLittleEndian(P + At + 48, 8);
   }
 
   /// Replaces saturated 32-bit fields with the zip64 extra field's values
@@ -186,7 +178,8 @@ private:
          NeedOffset = E.LocalOffset == 0xFFFFFFFF;
     uint64_t Pos = 0;
     while (Pos + 4 <= Len) {
-      uint64_t Id = le(X + Pos, 2), Size = le(X + Pos + 2, 2);
+      uint64_t Id = readLittleEndian(X + Pos, 2),
+               Size = readLittleEndian(X + Pos + 2, 2);
       if (Size > Len - Pos - 4)
         break;
       if (Id == 1) {
@@ -200,7 +193,7 @@ private:
           if (Left < 8)
             fail(Source, "zip entry '" + E.Name +
                              "': zip64 extra field too short");
-          *Field = le(F, 8);
+          *Field = readLittleEndian(F, 8);
           F += 8;
           Left -= 8;
         }
