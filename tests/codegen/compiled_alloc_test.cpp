@@ -177,12 +177,7 @@ TEST_F(CompiledAlloc, SplitGemmAllocatesNothingAfterWarmUp) {
 }
 
 TEST_F(CompiledAlloc, LossKernelsAllocateNothing) {
-  Graph G = parseGraph(R"(graph @xent(%z: f32[B,N], %labels: i64[B]) {
-  %0 = softmax_xent(%z, %labels) : f32[B]
-  %1 = mean(%0) {axes=[0], keepdims=false} : f32[]
-  %2 = grad(%1, %z) : f32[B,N]
-  return loss = %1, dz = %2
-})");
+  Graph G = parseGraph(kXentGraph);
   CompiledFunction F = CompiledFunction::compile(G);
   CallContext Ctx = F.newContext();
   Bindings B = F.newBindings();

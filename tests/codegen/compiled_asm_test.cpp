@@ -65,13 +65,7 @@ TEST(CompiledAsm, LossKernelsAreFullWidthSimd) {
   return loss = %2, dy = %3
 })",
                   "mse");
-  checkVectorized(R"(graph @xent(%z: f32[B,N], %labels: i64[B]) {
-  %0 = softmax_xent(%z, %labels) : f32[B]
-  %1 = mean(%0) {axes=[0], keepdims=false} : f32[]
-  %2 = grad(%1, %z) : f32[B,N]
-  return loss = %1, dz = %2
-})",
-                  "softmax cross-entropy");
+  checkVectorized(kXentGraph, "softmax cross-entropy");
   checkVectorized(R"(graph @bce(%z: f32[B,N], %t: f32[B,N]) {
   %0 = softplus(%z) : f32[B,N]
   %1 = mul(%z, %t) : f32[B,N]

@@ -29,6 +29,15 @@
 
 namespace netjit::testing {
 
+/// The mean softmax cross-entropy of logits z over N classes and its
+/// gradient, the loss kernel several tests compile.
+inline const char *kXentGraph = R"(graph @xent(%z: f32[B,N], %labels: i64[B]) {
+  %0 = softmax_xent(%z, %labels) : f32[B]
+  %1 = mean(%0) {axes=[0], keepdims=false} : f32[]
+  %2 = grad(%1, %z) : f32[B,N]
+  return loss = %1, dz = %2
+})";
+
 /// Floats uniform in [Lo, Hi], integers in [0, IntHi), bools fair coins.
 inline Tensor randomTensor(const TensorType &T, const DimBindings &Bind,
                            std::mt19937_64 &Rng, double Lo = -2, double Hi = 2,

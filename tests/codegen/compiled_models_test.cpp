@@ -49,13 +49,6 @@ const char *kHinge = R"(graph @hinge(%y: f32[B,N], %t: f32[B,N]) {
   return loss = %5, dy = %6
 })";
 
-const char *kXent = R"(graph @xent(%z: f32[B,N], %labels: i64[B]) {
-  %0 = softmax_xent(%z, %labels) : f32[B]
-  %1 = mean(%0) {axes=[0], keepdims=false} : f32[]
-  %2 = grad(%1, %z) : f32[B,N]
-  return loss = %1, dz = %2
-})";
-
 TEST(CompiledModels, Losses) {
   std::vector<DimBindings> Binds = {{{"B", 1}, {"N", 1}},
                                     {{"B", 3}, {"N", 17}},
@@ -67,7 +60,7 @@ TEST(CompiledModels, Losses) {
                              Tolerance{4, 0, nullptr, 1e-6});
   }
   // Labels in [0, 1) are valid for every N.
-  expectMatchesInterpreter(parseGraph(kXent), Binds,
+  expectMatchesInterpreter(parseGraph(kXentGraph), Binds,
                            Tolerance{8, 0, nullptr, 1e-6}, 3, -4, 4, 1);
 }
 
@@ -171,7 +164,7 @@ TEST(CompiledModels, CallErrorsNameTheArgumentAndShapes) {
 }
 
 TEST(CompiledModels, LabelsOutOfRangeFailTheCall) {
-  Graph G = parseGraph(kXent);
+  Graph G = parseGraph(kXentGraph);
   CompiledFunction F = CompiledFunction::compile(G);
   CallContext Ctx = F.newContext();
   TensorMap Args = randomArgs(G, {{"B", 6}, {"N", 10}}, 2, -1, 1, 10);
@@ -212,7 +205,7 @@ TEST(CompiledModels, TwoThreadsShareOneFunction) {
 }
 
 TEST(CompiledModels, StrictFloatAndOptLevelZero) {
-  Graph G = parseGraph(kXent);
+  Graph G = parseGraph(kXentGraph);
   CompileOptions Strict;
   Strict.StrictFloat = true;
   CompileOptions O0;
@@ -275,7 +268,7 @@ TEST(CompiledModels, CustomPipelines) {
   // Without fuse every op is a kernel of its own (or a GEMM): still JIT.
   CompileOptions NoFuse;
   NoFuse.Pipeline = std::string(defaultPipeline()) + ",lower";
-  Graph G = parseGraph(kXent);
+  Graph G = parseGraph(kXentGraph);
   CompiledFunction F = CompiledFunction::compile(G, NoFuse);
   EXPECT_FALSE(F.usesInterpreter()) << F.interpreterReason();
   CallContext Ctx = F.newContext();

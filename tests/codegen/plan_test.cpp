@@ -110,12 +110,7 @@ TEST(Plan, CrossEntropyDefersTheLogOfTheRowSum) {
   // Per row the kernel stores the maximum, the sum of exponentials and the
   // label's logit; the log and the loss terms are computed after the row
   // loop, in a loop over the rows (deferredRowValues).
-  Graph G = parseGraph(R"(graph @xent(%z: f32[B,N], %labels: i64[B]) {
-  %0 = softmax_xent(%z, %labels) : f32[B]
-  %1 = mean(%0) {axes=[0], keepdims=false} : f32[]
-  %2 = grad(%1, %z) : f32[B,N]
-  return loss = %1, dz = %2
-})");
+  Graph G = parseGraph(kXentGraph);
   CompiledFunction F = CompiledFunction::compile(G);
   std::string Why;
   std::optional<Plan> P = makePlan(F.fusedGraph(), &Why);
