@@ -146,40 +146,22 @@ TEST(CompiledScan, GruInF32WithGradients) {
                            Tolerance{16, 0, nullptr, 2e-5}, 9, -0.7, 0.7);
 }
 
-/// h' = tanh(h W + b) for `length` = L steps, no sequence; per-step outputs
-/// exp(h') and the incoming h.
-Graph lengthScan(bool Reverse) {
-  const int64_t H = 3;
-  auto Body = std::make_shared<Graph>("body");
-  Builder Bb(*Body);
-  NodeId Hc = Body->input("h", f64({B, H}));
-  NodeId W = Body->input("w", f64({H, H}));
-  NodeId Bias = Body->input("b", f64({H}));
-  NodeId Next =
-      Bb.unary(OpCode::Tanh, Bb.binary(OpCode::Add, Bb.matmul(Hc, W), Bias));
-  Body->addOutput("", Next);
-  Body->addOutput("", Bb.unary(OpCode::Exp, Next));
-  Body->addOutput("", Hc);
-  Graph G;
+/// lengthScan's graph with the incoming h as a third per-step output; the
+/// loss reads both the final carry and the stacked outputs.
+Graph lengthScanOutputs(bool Reverse) {
+  scantest::LengthScan L = scantest::lengthScan(Reverse, /*Incoming=*/true);
+  Graph &G = L.G;
   Builder Bd(G);
-  NodeId Scan = makeScan(G,
-                         {G.input("h0", f64({B, H})), G.param("w", f64({H, H})),
-                          G.param("b", f64({H}))},
-                         1, 0, Reverse, Body, Dim::symbol("L"));
-  NodeId Final =
-      Bd.reduce(OpCode::Sum, Bd.unary(OpCode::Square, Bd.result(Scan, 0)));
-  NodeId Steps =
-      Bd.reduce(OpCode::Sum, Bd.unary(OpCode::Tanh, Bd.result(Scan, 1)));
-  G.addOutput("loss", Bd.binary(OpCode::Add, Final, Steps));
-  G.addOutput("h", Bd.result(Scan, 0));
-  G.addOutput("ys", Bd.result(Scan, 1));
-  G.addOutput("incoming", Bd.result(Scan, 2));
-  return G;
+  G.addOutput("loss", Bd.binary(OpCode::Add, L.Final, L.Steps));
+  G.addOutput("h", Bd.result(L.Scan, 0));
+  G.addOutput("ys", Bd.result(L.Scan, 1));
+  G.addOutput("incoming", Bd.result(L.Scan, 2));
+  return std::move(L.G);
 }
 
 TEST(CompiledScan, LengthOnlyScans) {
   for (bool Reverse : {false, true}) {
-    Graph G = lengthScan(Reverse);
+    Graph G = lengthScanOutputs(Reverse);
     addGradients(G, {"h0", "w", "b"});
     SCOPED_TRACE(Reverse ? "reverse" : "forward");
     expectMatchesInterpreter(G, tripCounts("L"), F64Tol, 7, -0.8, 0.8);
@@ -254,9 +236,7 @@ TEST(CompiledScan, NestedScan) {
   auto Outer = std::make_shared<Graph>("outer");
   {
     Builder Bb(*Outer);
-    NodeId H = Outer->input("h", f64({B, 3}));
-    NodeId X = Outer->input("x", f64({B, 3}));
-    NodeId U = Outer->input("u", f64({3, 3}));
+    auto [H, X, U] = scantest::carrySeqConstInputs(*Outer, 3, "h", "u");
     NodeId S = makeScan(*Outer, {H}, 1, 0, false, Inner, Dim::symbol("L"));
     NodeId Next = Bb.unary(
         OpCode::Tanh, Bb.binary(OpCode::Add, Bb.matmul(Bb.result(S, 0), U), X));
@@ -265,11 +245,7 @@ TEST(CompiledScan, NestedScan) {
   }
   Graph G;
   Builder Bd(G);
-  NodeId S =
-      makeScan(G,
-               {G.input("h0", f64({B, 3})), G.input("xs", f64({T, B, 3})),
-                G.param("u", f64({3, 3}))},
-               1, 1, false, Outer);
+  NodeId S = scantest::carrySeqConstScan(G, Outer, 3, "u");
   G.addOutput("loss", Bd.reduce(OpCode::Sum, Bd.result(S, 1)));
   G.addOutput("h", Bd.result(S, 0));
   addGradients(G, {"h0", "u"});
@@ -315,24 +291,9 @@ TEST(CompiledScan, IndexErrorInABodyNamesTheScan) {
 
 /// The RNN's loss and gradients in f32 (B rows, H units, D inputs).
 Graph rnnLossAndGradients(int64_t D, int64_t H) {
-  auto F32 = [](Shape S) { return TensorType{DType::F32, std::move(S)}; };
-  auto Body = std::make_shared<Graph>("cell");
-  Builder Bb(*Body);
-  NodeId Hc = Body->input("h", F32({B, H}));
-  NodeId X = Body->input("x", F32({B, D}));
-  NodeId W = Body->input("w", F32({D, H}));
-  NodeId U = Body->input("u", F32({H, H}));
-  NodeId Bias = Body->input("b", F32({H}));
-  NodeId Next = scantest::rnnCell(Bb, Hc, X, W, U, Bias);
-  Body->addOutput("", Next);
-  Body->addOutput("", Next);
   Graph G("rnn");
   Builder Bd(G);
-  NodeId S = makeScan(G,
-                      {G.input("h0", F32({B, H})),
-                       G.input("xs", F32({T, B, D})), G.param("w", F32({D, H})),
-                       G.param("u", F32({H, H})), G.param("b", F32({H}))},
-                      1, 1, false, Body);
+  NodeId S = scantest::rnnScan(G, DType::F32, D, H, /*Reverse=*/false);
   G.addOutput("loss",
               Bd.make(OpCode::Mean, {Bd.unary(OpCode::Square, Bd.result(S, 1))},
                       Attrs{{"axes", std::vector<int64_t>{0, 1, 2}},

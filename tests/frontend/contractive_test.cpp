@@ -21,15 +21,7 @@ using ::testing::HasSubstr;
 
 const ModelOptions F64{.FloatType = DType::F64};
 
-Tensor data(std::vector<int64_t> Shape, uint32_t Seed) {
-  Tensor Out(DType::F64, Shape);
-  uint32_t S = Seed;
-  for (int64_t I = 0; I < Out.numel(); ++I) {
-    S = S * 1664525u + 1013904223u;
-    Out.set(I, (S >> 8) / double(1 << 24) * 2 - 1);
-  }
-  return Out;
-}
+using test::data;
 
 Tensor transposed(const Tensor &W) {
   int64_t R = W.shape()[0], C = W.shape()[1];

@@ -14,16 +14,7 @@ namespace {
 
 using test::tensor;
 
-/// Deterministic pseudo-random data in [-1, 1) (a small LCG).
-Tensor data(std::vector<int64_t> Shape, uint32_t Seed, DType T = DType::F64) {
-  Tensor Out(T, Shape);
-  uint32_t S = Seed;
-  for (int64_t I = 0; I < Out.numel(); ++I) {
-    S = S * 1664525u + 1013904223u;
-    Out.set(I, (S >> 8) / double(1 << 24) * 2 - 1);
-  }
-  return Out;
-}
+using test::data;
 
 Tensor positive(std::vector<int64_t> Shape, uint32_t Seed) {
   Tensor W = data(Shape, Seed);

@@ -2,15 +2,20 @@
 //
 // tests/data/recurrent/make_data.py computes the expected values in
 // recurrent_expected.h from parameters and inputs given by formulas; these
-// are the same formulas, so the recurrent tests can build identical models.
+// are the same formulas, so the recurrent tests can build identical models,
+// and a check of a model's outputs against those expectations.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "runtime/interpreter.h"
 #include "runtime/tensor.h"
+#include "test_util.h"
 
 #include <cmath>
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace netjit::test {
@@ -48,6 +53,18 @@ inline std::vector<double> firstSteps(const std::vector<double> &V,
     for (int64_t I = 0; I < Steps * N; ++I)
       Out.push_back(V[Bi * RecT * N + I]);
   return Out;
+}
+
+/// Expects Out to hold each named output of Expected with its values
+/// (within 1e-12); a missing output is a fatal failure.
+inline void expectNamedOutputs(
+    const TensorMap &Out,
+    const std::vector<std::pair<std::string, std::vector<double>>> &Expected) {
+  for (const auto &[Name, Values] : Expected) {
+    SCOPED_TRACE(Name);
+    ASSERT_TRUE(Out.count(Name));
+    expectValues(Out.at(Name), Values, 1e-12);
+  }
 }
 
 } // namespace netjit::test

@@ -64,11 +64,7 @@ TEST(ModularRecurrent, ForwardValuesMatchNumpy) {
     SCOPED_TRACE(Case.Name);
     recurrent::Regressor N = caseModel(Case);
     TensorMap Out = N.feed_forward(test::sequenceInputs());
-    for (const auto &[Name, Expected] : Case.Outputs) {
-      SCOPED_TRACE(Name);
-      ASSERT_TRUE(Out.count(Name));
-      expectValues(Out.at(Name), Expected, 1e-12);
-    }
+    ASSERT_NO_FATAL_FAILURE(test::expectNamedOutputs(Out, Case.Outputs));
     if (Case.Direction != "forward")
       continue;
     // One step: every module updates at t = 0.

@@ -17,15 +17,7 @@ namespace {
 using test::errorOf;
 using ::testing::HasSubstr;
 
-Tensor data(std::vector<int64_t> Shape, uint32_t Seed) {
-  Tensor Out(DType::F64, Shape);
-  uint32_t S = Seed;
-  for (int64_t I = 0; I < Out.numel(); ++I) {
-    S = S * 1664525u + 1013904223u;
-    Out.set(I, (S >> 8) / double(1 << 24) * 2 - 1);
-  }
-  return Out;
-}
+using test::data;
 
 /// The mean over b, t < T-1 and u of (H[b,t+1,u] - H[b,t,u])².
 double stateOf(const Tensor &H) {

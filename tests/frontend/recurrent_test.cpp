@@ -50,11 +50,7 @@ TEST(RecurrentLayers, ForwardValuesMatchNumpy) {
     SCOPED_TRACE(Case.Name);
     recurrent::Regressor N = caseModel(Case);
     TensorMap Out = N.feed_forward(test::sequenceInputs());
-    for (const auto &[Name, Expected] : Case.Outputs) {
-      SCOPED_TRACE(Name);
-      ASSERT_TRUE(Out.count(Name));
-      expectValues(Out.at(Name), Expected, 1e-12);
-    }
+    ASSERT_NO_FATAL_FAILURE(test::expectNamedOutputs(Out, Case.Outputs));
     // One step: a forward layer's first step does not see the later ones.
     if (Case.Direction != "forward" || Case.Form == "bidirectional")
       continue;
@@ -199,16 +195,7 @@ TEST(RecurrentLayers, HZeroNamesAnInitialState) {
 // Models
 //===----------------------------------------------------------------------===//
 
-/// Deterministic data in [-1, 1).
-Tensor data(std::vector<int64_t> Shape, uint32_t Seed, DType Ty = DType::F64) {
-  Tensor Out(Ty, Shape);
-  uint32_t S = Seed;
-  for (int64_t I = 0; I < Out.numel(); ++I) {
-    S = S * 1664525u + 1013904223u;
-    Out.set(I, (S >> 8) / double(1 << 24) * 2 - 1);
-  }
-  return Out;
-}
+using test::data;
 
 TEST(RecurrentModels, DataAreBatchMajorSequences) {
   recurrent::Regressor R({3, {5, "gru"}, 2}, {.Weighted = true});

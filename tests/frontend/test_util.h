@@ -12,6 +12,18 @@
 
 namespace netjit::test {
 
+/// Deterministic pseudo-random data in [-1, 1) (a small LCG).
+inline Tensor data(std::vector<int64_t> Shape, uint32_t Seed,
+                   DType Ty = DType::F64) {
+  Tensor Out(Ty, Shape);
+  uint32_t S = Seed;
+  for (int64_t I = 0; I < Out.numel(); ++I) {
+    S = S * 1664525u + 1013904223u;
+    Out.set(I, (S >> 8) / double(1 << 24) * 2 - 1);
+  }
+  return Out;
+}
+
 /// A tensor from a flat list of values.
 inline Tensor tensor(std::vector<int64_t> Shape, std::vector<double> Values,
                      DType T = DType::F32) {

@@ -160,17 +160,10 @@ TEST(Trainer, EarlyStoppingRestoresTheBestParameters) {
   EXPECT_EQ(Net.find("out", "w").at(0), WeightAtValidation[Best]);
 }
 
-TEST(Trainer, SgdStepsMatchHandComputedUpdates) {
-  // One batch per epoch: w ← w - lr·∂/∂w mean((w x + b - y)²).
-  Regressor Net = line(0.5);
-  std::vector<double> X = {1, 2, 3}, Y = {1, 1, 2};
-  Dataset Train({{"in", column(X)}, {"target", column(Y)}},
-                {.BatchSize = 3, .ShuffleRows = false});
-  TrainOptions O;
-  O.Algo = "sgd";
-  O.Hyper["learning_rate"] = 0.05;
-  O.MaxUpdates = 3;
-  train(Net, Train, nullptr, O);
+/// The line's weight and bias after three sgd steps (learning rate 0.05, one
+/// batch of all rows) from w = 0.5, b = 0 on mean((w x + b - y)²), by hand.
+std::pair<double, double> sgdLine(const std::vector<double> &X,
+                                  const std::vector<double> &Y) {
   double W = 0.5, B = 0;
   for (int Step = 0; Step < 3; ++Step) {
     double GW = 0, GB = 0;
@@ -182,6 +175,21 @@ TEST(Trainer, SgdStepsMatchHandComputedUpdates) {
     W -= 0.05 * GW;
     B -= 0.05 * GB;
   }
+  return {W, B};
+}
+
+TEST(Trainer, SgdStepsMatchHandComputedUpdates) {
+  // One batch per epoch: w ← w - lr·∂/∂w mean((w x + b - y)²).
+  Regressor Net = line(0.5);
+  std::vector<double> X = {1, 2, 3}, Y = {1, 1, 2};
+  Dataset Train({{"in", column(X)}, {"target", column(Y)}},
+                {.BatchSize = 3, .ShuffleRows = false});
+  TrainOptions O;
+  O.Algo = "sgd";
+  O.Hyper["learning_rate"] = 0.05;
+  O.MaxUpdates = 3;
+  train(Net, Train, nullptr, O);
+  auto [W, B] = sgdLine(X, Y);
   // Three epochs ran; the last validation (on the training set) is the best,
   // since each step lowers this convex loss, so nothing is rolled back.
   EXPECT_NEAR(Net.find("out", "w").at(0), W, 1e-12);
@@ -210,18 +218,8 @@ TEST(Trainer, CallableDatasetsDrawEveryBatch) {
   auto [TrainMon, ValidMon] = train(Net, Train, nullptr, O);
   // 3 training batches, validations at epochs 0 and 2 and a final one at 3.
   EXPECT_EQ(Calls, 1 + 3 + 3);
-  double W = 0.5, B = 0;
   std::vector<double> X = {1, 2, 3}, Y = {1, 1, 2};
-  for (int Step = 0; Step < 3; ++Step) {
-    double GW = 0, GB = 0;
-    for (size_t I = 0; I < X.size(); ++I) {
-      double R = W * X[I] + B - Y[I];
-      GW += 2 * R * X[I] / 3;
-      GB += 2 * R / 3;
-    }
-    W -= 0.05 * GW;
-    B -= 0.05 * GB;
-  }
+  auto [W, B] = sgdLine(X, Y);
   EXPECT_NEAR(Net.find("out", "w").at(0), W, 1e-12);
   // The final validation (epoch 3 is not a multiple of 2) is reported.
   ASSERT_TRUE(ValidMon.count("loss"));

@@ -145,39 +145,21 @@ TEST(ScanAutodiff, ConstantUsedSeveralTimesAndPassedTwice) {
                                         options()));
 }
 
-/// h' = tanh(h W + b) for `length` = L steps, no sequence; the loss reads
-/// only the final carry (Use 0), only the stacked outputs (Use 1) or both.
-Graph lengthScan(bool Reverse, int Use) {
-  const int64_t H = 3;
-  auto Body = std::make_shared<Graph>("body");
-  Builder Bb(*Body);
-  NodeId Hc = Body->input("h", f64({B, H}));
-  NodeId W = Body->input("w", f64({H, H}));
-  NodeId Bias = Body->input("b", f64({H}));
-  NodeId Next =
-      Bb.unary(OpCode::Tanh, Bb.binary(OpCode::Add, Bb.matmul(Hc, W), Bias));
-  Body->addOutput("", Next);
-  Body->addOutput("", Bb.unary(OpCode::Exp, Next));
-  Graph G;
-  Builder Bd(G);
-  NodeId Scan = makeScan(G,
-                         {G.input("h0", f64({B, H})), G.param("w", f64({H, H})),
-                          G.param("b", f64({H}))},
-                         1, 0, Reverse, Body, Dim::symbol("L"));
-  NodeId Final =
-      Bd.reduce(OpCode::Sum, Bd.unary(OpCode::Square, Bd.result(Scan, 0)));
-  NodeId Steps =
-      Bd.reduce(OpCode::Sum, Bd.unary(OpCode::Tanh, Bd.result(Scan, 1)));
-  G.addOutput("loss", Use == 0   ? Final
-                      : Use == 1 ? Steps
-                                 : Bd.binary(OpCode::Add, Final, Steps));
-  return G;
+/// lengthScan's graph whose loss reads only the final carry (Use 0), only
+/// the stacked outputs (Use 1) or both.
+Graph lengthScanLoss(bool Reverse, int Use) {
+  LengthScan L = lengthScan(Reverse, /*Incoming=*/false);
+  Builder Bd(L.G);
+  L.G.addOutput("loss", Use == 0   ? L.Final
+                        : Use == 1 ? L.Steps
+                                   : Bd.binary(OpCode::Add, L.Final, L.Steps));
+  return std::move(L.G);
 }
 
 TEST(ScanAutodiff, LengthWithoutSequences) {
   for (bool Reverse : {false, true})
     for (int Use : {0, 1, 2}) {
-      Graph G = lengthScan(Reverse, Use);
+      Graph G = lengthScanLoss(Reverse, Use);
       gradcheck::Options O = options();
       O.Bindings = {{"L", 4}};
       TensorMap Args = argsFor(G, {{"B", 2}, {"L", 4}}, 3 + Use);
@@ -240,9 +222,7 @@ TEST(ScanAutodiff, NestedScans) {
   auto Inner = std::make_shared<Graph>("inner");
   {
     Builder Bi(*Inner);
-    NodeId Gc = Inner->input("g", f64({B, H}));
-    NodeId X = Inner->input("x", f64({B, H}));
-    NodeId W = Inner->input("w", f64({H, H}));
+    auto [Gc, X, W] = carrySeqConstInputs(*Inner, H, "g");
     NodeId Next =
         Bi.unary(OpCode::Tanh, Bi.binary(OpCode::Add, Bi.matmul(Gc, W), X));
     Inner->addOutput("", Next);
@@ -251,9 +231,7 @@ TEST(ScanAutodiff, NestedScans) {
   auto Outer = std::make_shared<Graph>("outer");
   {
     Builder Bo(*Outer);
-    NodeId Hc = Outer->input("h", f64({B, H}));
-    NodeId X = Outer->input("x", f64({B, H}));
-    NodeId W = Outer->input("w", f64({H, H}));
+    auto [Hc, X, W] = carrySeqConstInputs(*Outer, H);
     NodeId S = makeScan(*Outer, {Hc, X, W}, 1, 0, false, Inner, Dim(2));
     NodeId Next =
         Bo.binary(OpCode::Add, Bo.binary(OpCode::Mul, Bo.result(S, 0), Hc), X);
@@ -262,11 +240,7 @@ TEST(ScanAutodiff, NestedScans) {
   }
   Graph G;
   Builder Bd(G);
-  NodeId Scan =
-      makeScan(G,
-               {G.input("h0", f64({B, H})), G.input("xs", f64({T, B, H})),
-                G.param("w", f64({H, H}))},
-               1, 1, false, Outer);
+  NodeId Scan = carrySeqConstScan(G, Outer, H);
   G.addOutput("loss",
               Bd.binary(OpCode::Add, Bd.reduce(OpCode::Sum, Bd.result(Scan, 1)),
                         Bd.reduce(OpCode::Sum, Bd.unary(OpCode::Square,
@@ -285,9 +259,7 @@ TEST(ScanAutodiff, GradRequestInsideABodyIsExpanded) {
   const int64_t H = 3;
   auto Body = std::make_shared<Graph>("descend");
   Builder Bb(*Body);
-  NodeId Hc = Body->input("h", f64({B, H}));
-  NodeId X = Body->input("x", f64({B, H}));
-  NodeId W = Body->input("w", f64({H, H}));
+  auto [Hc, X, W] = carrySeqConstInputs(*Body, H);
   NodeId E = Bb.reduce(
       OpCode::Sum,
       Bb.unary(OpCode::Square, Bb.unary(OpCode::Tanh, Bb.matmul(Hc, W))));
@@ -301,11 +273,7 @@ TEST(ScanAutodiff, GradRequestInsideABodyIsExpanded) {
   Body->addOutput("", E);
   Graph G;
   Builder Bd(G);
-  NodeId Scan =
-      makeScan(G,
-               {G.input("h0", f64({B, H})), G.input("xs", f64({T, B, H})),
-                G.param("w", f64({H, H}))},
-               1, 1, false, Body);
+  NodeId Scan = carrySeqConstScan(G, Body, H);
   G.addOutput("loss",
               Bd.binary(OpCode::Add, Bd.reduce(OpCode::Sum, Bd.result(Scan, 1)),
                         Bd.reduce(OpCode::Sum, Bd.result(Scan, 0))));
