@@ -129,12 +129,16 @@ void LayerSpec::checkAllUsed(std::string_view Layer) const {
 // Streams and initialisers
 //===----------------------------------------------------------------------===//
 
+uint64_t fnv1a(std::string_view Text, uint64_t Seed) {
+  uint64_t H = 1469598103934665603ull ^ Seed;
+  for (unsigned char C : Text)
+    H = (H ^ C) * 1099511628211ull;
+  return H;
+}
+
 InitStream::InitStream(uint64_t ModelSeed, std::string_view LayerName) {
   // FNV-1a of the name, mixed with the seed (splitmix64's finalizer).
-  uint64_t H = 1469598103934665603ull;
-  for (unsigned char C : LayerName)
-    H = (H ^ C) * 1099511628211ull;
-  uint64_t Z = H ^ (ModelSeed + 0x9e3779b97f4a7c15ull);
+  uint64_t Z = fnv1a(LayerName) ^ (ModelSeed + 0x9e3779b97f4a7c15ull);
   Z = (Z ^ (Z >> 30)) * 0xbf58476d1ce4e5b9ull;
   Z = (Z ^ (Z >> 27)) * 0x94d049bb133111ebull;
   Key = static_cast<int64_t>(Z ^ (Z >> 31));

@@ -23,6 +23,10 @@
 
 namespace netjit {
 
+/// FNV-1a of Text, its offset basis xored with Seed: the name hash behind
+/// the random keys (InitStream, the model's noise sites, esgd's probes).
+uint64_t fnv1a(std::string_view Text, uint64_t Seed = 0);
+
 /// One layer's random stream.
 class InitStream {
 public:

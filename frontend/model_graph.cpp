@@ -7,6 +7,7 @@
 #include "frontend/model_graph.h"
 #include "frontend/array.h"
 #include "frontend/grad.h"
+#include "frontend/init.h"
 #include "frontend/math.h"
 #include "frontend/recurrent.h"
 #include "ir/dot.h"
@@ -73,19 +74,12 @@ double amount(const std::map<std::string, double> &Globs,
   return Index == Last ? Output : Hidden;
 }
 
-uint64_t hashSite(uint64_t Seed, const std::string &Site) {
-  uint64_t H = 1469598103934665603ull ^ Seed;
-  for (unsigned char C : Site)
-    H = (H ^ C) * 1099511628211ull;
-  return H;
-}
-
 } // namespace
 
 Expr ModelGraph::randomKey(const std::string &Site) {
   if (!StepParam.valid())
     StepParam = F.param("step", DType::I64, {});
-  int64_t High = static_cast<int64_t>(hashSite(N.Options.Seed, Site) << 32);
+  int64_t High = static_cast<int64_t>(fnv1a(Site, N.Options.Seed) << 32);
   Bytes B;
   B.Data.resize(sizeof(int64_t));
   std::memcpy(B.Data.data(), &High, sizeof(High));
@@ -313,18 +307,17 @@ std::vector<std::pair<std::string, Expr>> ModelGraph::penalties() {
                                        : "output matches '" + Pattern + "'"));
     return Hs;
   };
-  if (R->RecurrentState)
-    Out.emplace_back(
-        "recurrent_state",
-        Average(Sequences("recurrent_state", R->RecurrentStatePattern),
-                [](const Expr &H) { return recurrent::recurrent_state(H); }) *
-            R->RecurrentState);
-  if (R->RecurrentNorm)
-    Out.emplace_back(
-        "recurrent_norm",
-        Average(Sequences("recurrent_norm", R->RecurrentNormPattern),
-                [](const Expr &H) { return recurrent::recurrent_norm(H); }) *
-            R->RecurrentNorm);
+  auto SequencePenalty = [&](const char *Term, double Weight,
+                             const std::string &Pattern, auto Penalty) {
+    if (Weight)
+      Out.emplace_back(Term,
+                       Average(Sequences(Term, Pattern), Penalty) * Weight);
+  };
+  SequencePenalty("recurrent_state", R->RecurrentState,
+                  R->RecurrentStatePattern,
+                  [](const Expr &H) { return recurrent::recurrent_state(H); });
+  SequencePenalty("recurrent_norm", R->RecurrentNorm, R->RecurrentNormPattern,
+                  [](const Expr &H) { return recurrent::recurrent_norm(H); });
   return Out;
 }
 

@@ -12,6 +12,7 @@
 #include "frontend/array.h"
 #include "frontend/call_site.h"
 #include "frontend/grad.h"
+#include "frontend/init.h"
 #include "frontend/math.h"
 
 #include <algorithm>
@@ -38,6 +39,11 @@ std::string numberStr(double V) {
 
 /// The decay factor with the given half-life: 2^(-1/h).
 double decay(double HalfLife) { return std::exp2(-1.0 / HalfLife); }
+
+/// The moving average Old·Decay + Sample·(1 - Decay).
+Expr ema(const Expr &Old, const Expr &Sample, double Decay) {
+  return Old * Decay + Sample * (1 - Decay);
+}
 
 /// Checks every hyper-parameter's range; Algo names the optimizer.
 void checkRanges(const std::string &Algo, const HyperParams &H) {
@@ -72,13 +78,6 @@ void checkRanges(const std::string &Algo, const HyperParams &H) {
          "<= rprop_max_step (" + numberStr(H.at("rprop_max_step")) + ")");
 }
 
-uint64_t hashSite(const std::string &Site) {
-  uint64_t H = 1469598103934665603ull;
-  for (unsigned char C : Site)
-    H = (H ^ C) * 1099511628211ull;
-  return H;
-}
-
 //===----------------------------------------------------------------------===//
 // The algorithms
 //===----------------------------------------------------------------------===//
@@ -101,8 +100,8 @@ protected:
   Expr step(Site &S, const Expr &G) override {
     double Gamma = decay(hyperParam("rms_halflife"));
     Expr F = state(S, "mean_grad"), Sq = state(S, "mean_sq_grad");
-    Expr NewF = F * Gamma + G * (1 - Gamma);
-    Expr NewSq = Sq * Gamma + square(G) * (1 - Gamma);
+    Expr NewF = ema(F, G, Gamma);
+    Expr NewSq = ema(Sq, square(G), Gamma);
     S.F.update(F, NewF);
     S.F.update(Sq, NewSq);
     return G * hyperParam("learning_rate") /
@@ -119,10 +118,10 @@ protected:
     double Gamma = decay(hyperParam("rms_halflife")),
            Eps = hyperParam("rms_regularizer");
     Expr Sq = state(S, "mean_sq_grad"), X = state(S, "mean_sq_step");
-    Expr NewSq = Sq * Gamma + square(G) * (1 - Gamma);
+    Expr NewSq = ema(Sq, square(G), Gamma);
     Expr U = G * sqrt(X + Eps) / sqrt(NewSq + Eps);
     S.F.update(Sq, NewSq);
-    S.F.update(X, X * Gamma + square(U) * (1 - Gamma));
+    S.F.update(X, ema(X, square(U), Gamma));
     return U;
   }
 };
@@ -139,8 +138,8 @@ protected:
     Expr T = cast(counter(S.F) + 1.0, G.dtype());
     Expr C1 = 1.0 - power(B1, T), C2 = 1.0 - power(B2, T);
     Expr M = state(S, "mean_grad"), Sq = state(S, "mean_sq_grad");
-    Expr NewM = M * B1 + G * (1 - B1);
-    Expr NewSq = Sq * B2 + square(G) * (1 - B2);
+    Expr NewM = ema(M, G, B1);
+    Expr NewSq = ema(Sq, square(G), B2);
     S.F.update(M, NewM);
     S.F.update(Sq, NewSq);
     return NewM / C1 * hyperParam("learning_rate") /
@@ -197,7 +196,7 @@ protected:
                       "parameters' dtype, for its Hessian-vector products");
     double Gamma = decay(hyperParam("rms_halflife"));
     int64_t High =
-        static_cast<int64_t>(hashSite("netjit/esgd/" + S.ParamName) << 32);
+        static_cast<int64_t>(fnv1a("netjit/esgd/" + S.ParamName) << 32);
     Tensor Base(DType::I64, {});
     std::memcpy(Base.raw(), &High, sizeof(High));
     Expr Key = counter(S.F) + S.F.constant(Base);
@@ -205,7 +204,7 @@ protected:
     Expr V = random_normal(Key, G.dtype(), Dims);
     Expr Hv = grad(sum(grad(S.Loss, S.Param) * V), S.Param);
     Expr D = state(S, "curvature");
-    Expr NewD = D * Gamma + square(Hv) * (1 - Gamma);
+    Expr NewD = ema(D, square(Hv), Gamma);
     S.F.update(D, NewD);
     return G * hyperParam("learning_rate") /
            (sqrt(NewD) + hyperParam("rms_regularizer"));

@@ -77,7 +77,7 @@ protected:
                                           const Expr &X) const = 0;
   /// The options that may name an initial state ("h_0", "c_0", ...).
   virtual std::vector<std::string> stateOptions() const { return {"h_0"}; }
-  /// How many of the n-wide blocks the input projection has.
+  /// The input's feature count D (one step reads [B, D]).
   int64_t inputSize() const { return InputSize; }
 
   void resolveShape(LayerContext &C) override {
@@ -169,14 +169,38 @@ protected:
     return scan(Step, Carries, Sequences, {}, O);
   }
 
-  Tensor weights(LayerContext &C, const char *Param, int64_t Rows,
-                 int64_t Cols) const {
-    return initRecurrentWeights(Spec, Param, Rows, Cols, size(), C.stream(),
-                                C.floatType());
+  /// The outputs() in order, made batch-major, from the stacked outputs
+  /// that follow loop()'s Carries final carries in R.
+  std::map<std::string, Expr> stepOutputs(const std::vector<Expr> &R,
+                                          size_t Carries) const {
+    std::vector<std::string> Names = outputs();
+    NJ_CHECK(R.size() == Carries + Names.size(),
+             "layer '" << Name << "': " << R.size() - Carries
+                       << " stacked outputs for " << Names.size() << " names");
+    std::map<std::string, Expr> Out;
+    for (size_t I = 0; I < Names.size(); ++I)
+      Out.emplace(Names[I], swapBatchAndTime(R[Carries + I]));
+    return Out;
   }
-  Tensor bias(LayerContext &C, const char *Param, int64_t Size,
-              double Mean = 0) const {
-    return initBias(Spec, Param, Size, C.stream(), C.floatType(), Mean);
+
+  /// Creates the [Rows, Cols] weight parameter "<layer>.<Param>".
+  void addWeights(LayerContext &C, const char *Param, int64_t Rows,
+                  int64_t Cols) {
+    addParam(C, Param,
+             initRecurrentWeights(Spec, Param, Rows, Cols, size(), C.stream(),
+                                  C.floatType()));
+  }
+  /// Creates the [Size] bias parameter "<layer>.<Param>".
+  void addBias(LayerContext &C, const char *Param, int64_t Size,
+               double Mean = 0) {
+    addParam(C, Param,
+             initBias(Spec, Param, Size, C.stream(), C.floatType(), Mean));
+  }
+  /// rnn's parameters: xh [D, n], hh [n, n] and b [n].
+  void addRnnParams(LayerContext &C) {
+    addWeights(C, "xh", inputSize(), size());
+    addWeights(C, "hh", size(), size());
+    addBias(C, "b", size());
   }
 
   bool Reverse = false;

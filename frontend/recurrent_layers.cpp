@@ -39,11 +39,7 @@ public:
   std::vector<std::string> outputs() const override { return {"pre", "out"}; }
 
 protected:
-  void createParams(LayerContext &C) override {
-    addParam(C, "xh", weights(C, "xh", inputSize(), size()));
-    addParam(C, "hh", weights(C, "hh", size(), size()));
-    addParam(C, "b", bias(C, "b", size()));
-  }
+  void createParams(LayerContext &C) override { addRnnParams(C); }
   std::map<std::string, Expr> run(LayerContext &C,
                                   const Expr &X) const override {
     std::vector<Expr> R = loop(
@@ -54,7 +50,7 @@ protected:
           return std::vector<Expr>{H, Pre, H};
         },
         {initial(C, X, "h_0")}, {project(C, X, "xh", "b")});
-    return {{"pre", swapBatchAndTime(R[1])}, {"out", swapBatchAndTime(R[2])}};
+    return stepOutputs(R, 1);
   }
 };
 
@@ -74,13 +70,13 @@ protected:
   }
   void createParams(LayerContext &C) override {
     int64_t N = size();
-    addParam(C, "xh", weights(C, "xh", inputSize(), 4 * N));
-    addParam(C, "hh", weights(C, "hh", N, 4 * N));
+    addWeights(C, "xh", inputSize(), 4 * N);
+    addWeights(C, "hh", N, 4 * N);
     // theanets starts every gate's bias at 2 (mean_b overrides it).
-    addParam(C, "b", bias(C, "b", 4 * N, /*Mean=*/2));
-    addParam(C, "ci", bias(C, "ci", N));
-    addParam(C, "cf", bias(C, "cf", N));
-    addParam(C, "co", bias(C, "co", N));
+    addBias(C, "b", 4 * N, /*Mean=*/2);
+    addBias(C, "ci", N);
+    addBias(C, "cf", N);
+    addBias(C, "co", N);
   }
   std::map<std::string, Expr> run(LayerContext &C,
                                   const Expr &X) const override {
@@ -99,7 +95,7 @@ protected:
         },
         {initial(C, X, "h_0"), initial(C, X, "c_0")},
         {project(C, X, "xh", "b")});
-    return {{"out", swapBatchAndTime(R[2])}, {"cell", swapBatchAndTime(R[3])}};
+    return stepOutputs(R, 2);
   }
 };
 
@@ -118,11 +114,11 @@ public:
 protected:
   void createParams(LayerContext &C) override {
     int64_t N = size();
-    addParam(C, "hh", weights(C, "hh", N, N));
-    addParam(C, "hr", weights(C, "hr", N, N));
-    addParam(C, "hz", weights(C, "hz", N, N));
-    addParam(C, "w", weights(C, "w", inputSize(), 3 * N));
-    addParam(C, "b", bias(C, "b", 3 * N));
+    addWeights(C, "hh", N, N);
+    addWeights(C, "hr", N, N);
+    addWeights(C, "hz", N, N);
+    addWeights(C, "w", inputSize(), 3 * N);
+    addBias(C, "b", 3 * N);
   }
   std::map<std::string, Expr> run(LayerContext &C,
                                   const Expr &X) const override {
@@ -139,10 +135,7 @@ protected:
           return std::vector<Expr>{NewH, Pre, Hid, Rate, NewH};
         },
         {initial(C, X, "h_0")}, {project(C, X, "w", "b")});
-    return {{"pre", swapBatchAndTime(R[1])},
-            {"hid", swapBatchAndTime(R[2])},
-            {"rate", swapBatchAndTime(R[3])},
-            {"out", swapBatchAndTime(R[4])}};
+    return stepOutputs(R, 1);
   }
 };
 
@@ -171,11 +164,11 @@ protected:
     Factors = static_cast<int64_t>(F);
   }
   void createParams(LayerContext &C) override {
-    addParam(C, "xh", weights(C, "xh", inputSize(), size()));
-    addParam(C, "xf", weights(C, "xf", inputSize(), Factors));
-    addParam(C, "hf", weights(C, "hf", size(), Factors));
-    addParam(C, "fh", weights(C, "fh", Factors, size()));
-    addParam(C, "b", bias(C, "b", size()));
+    addWeights(C, "xh", inputSize(), size());
+    addWeights(C, "xf", inputSize(), Factors);
+    addWeights(C, "hf", size(), Factors);
+    addWeights(C, "fh", Factors, size());
+    addBias(C, "b", size());
   }
   std::map<std::string, Expr> run(LayerContext &C,
                                   const Expr &X) const override {
@@ -224,13 +217,13 @@ protected:
   }
   void createParams(LayerContext &C) override {
     int64_t N = size();
-    addParam(C, "w", weights(C, "w", inputSize(), 2 * N));
-    addParam(C, "sh", weights(C, "sh", N, N));
-    addParam(C, "hh", weights(C, "hh", N, N));
-    addParam(C, "ho", weights(C, "ho", N, N));
-    addParam(C, "so", weights(C, "so", N, N));
-    addParam(C, "b", bias(C, "b", N));
-    addParam(C, "r", bias(C, "r", N));
+    addWeights(C, "w", inputSize(), 2 * N);
+    addWeights(C, "sh", N, N);
+    addWeights(C, "hh", N, N);
+    addWeights(C, "ho", N, N);
+    addWeights(C, "so", N, N);
+    addBias(C, "b", N);
+    addBias(C, "r", N);
   }
   std::map<std::string, Expr> run(LayerContext &C,
                                   const Expr &X) const override {

@@ -37,11 +37,7 @@ protected:
                       "' do not divide evenly");
     Width = size() / Modules;
   }
-  void createParams(LayerContext &C) override {
-    addParam(C, "xh", weights(C, "xh", inputSize(), size()));
-    addParam(C, "hh", weights(C, "hh", size(), size()));
-    addParam(C, "b", bias(C, "b", size()));
-  }
+  void createParams(LayerContext &C) override { addRnnParams(C); }
   /// A constant of X's graph in the layer's float type, Value(i) per entry.
   template <typename F>
   static Expr constantLike(const Expr &X, std::vector<int64_t> Shape,
@@ -115,7 +111,7 @@ protected:
           return std::vector<Expr>{Pre, H, Next, Pre, H};
         },
         {H0, H0, Phase0}, {project(C, X, "xh", "b")});
-    return {{"pre", swapBatchAndTime(R[3])}, {"out", swapBatchAndTime(R[4])}};
+    return stepOutputs(R, 3);
   }
 
 private:
@@ -156,11 +152,10 @@ protected:
                           : -1e-4 + double(I / Width) * (-6 + 1e-4) /
                                         double(Modules - 1);
     };
-    Expr Rho = constantLike(
-        X, {N}, [&](int64_t I) { return 1 - std::pow(10.0, Exponent(I)); });
-    Expr Leak = constantLike(X, {N}, [&](int64_t I) {
-      return 1 - (1 - std::pow(10.0, Exponent(I)));
-    });
+    auto RhoAt = [&](int64_t I) { return 1 - std::pow(10.0, Exponent(I)); };
+    Expr Rho = constantLike(X, {N}, RhoAt);
+    // 1 - ρ from ρ itself, not simplified to 10^exponent.
+    Expr Leak = constantLike(X, {N}, [&](int64_t I) { return 1 - RhoAt(I); });
     Expr H0 = initial(C, X, "h_0");
     std::vector<Expr> R = loop(
         [&](ScanBody &S) {
@@ -171,7 +166,7 @@ protected:
           return std::vector<Expr>{Pre, H, Pre, H};
         },
         {H0, H0}, {project(C, X, "xh", "b")});
-    return {{"pre", swapBatchAndTime(R[2])}, {"out", swapBatchAndTime(R[3])}};
+    return stepOutputs(R, 2);
   }
 
 private:
